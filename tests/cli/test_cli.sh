@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The vigie command line: help, version, usage errors and exit codes (TAP).
+set -u
+bin=${VIGIE_BIN:?VIGIE_BIN must point to the vigie binary}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+
+# expect NAME EXIT-CODE STDERR-PATTERN -- ARGS...: run vigie, check both.
+expect() {
+  local name=$1 code=$2 pattern=$3
+  shift 4
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -eq "$code" ] && { [ -z "$pattern" ] || grep -q -- "$pattern" "$tmp/err"; }; then
+    ok "$name"
+  else
+    not_ok "$name"
+    echo "# exit $rc (wanted $code); stderr:"; sed 's/^/#   /' "$tmp/err"
+  fi
+}
+
+echo "1..26"
+expect "--help exits 0" 0 "" -- --help
+grep -q "^Usage: vigie" "$tmp/out" && ok "--help prints usage on stdout" || not_ok "--help prints usage on stdout"
+grep -q "targets" "$tmp/out" && ok "--help lists the targets command" || not_ok "--help lists the targets command"
+expect "-h exits 0" 0 "" -- -h
+expect "--version exits 0" 0 "" -- --version
+grep -qE "^vigie [0-9]+\.[0-9]+\.[0-9]+$" "$tmp/out" && ok "--version prints the version" || not_ok "--version prints the version"
+expect "unknown option exits 2" 2 'unknown option --frobnicate' -- --frobnicate
+expect "unknown short option exits 2" 2 'unknown option -Z' -- -Z
+expect "unknown command exits 2" 2 'unknown command "frobnicate"' -- frobnicate
+expect "no command exits 2" 2 'no command given' --
+expect "unknown option of a command exits 2" 2 'unknown option --nope' -- targets --nope 198.18.0.1
+expect "option without its value exits 2" 2 'needs a value' -- targets -p
+expect "help targets" 0 "" -- help targets
+grep -q "Usage: vigie targets" "$tmp/out" && ok "help targets prints the command usage" || not_ok "help targets prints the command usage"
+expect "targets --help" 0 "" -- targets --help
+expect "bad CIDR exits 2 naming the token" 2 '"198.18.0.0/33"' -- targets 198.18.0.0/33
+expect "bad port exits 2 naming the token" 2 '"70000"' -- targets -p 22,70000 198.18.0.1
+expect "missing -iL file exits 2 naming it" 2 "$tmp/none.txt" -- targets -iL "$tmp/none.txt"
+expect "everything excluded exits 2" 2 'no target left' -- targets --exclude 198.18.0.0/24 198.18.0.0/25
+expect "listing a /30" 0 "" -- targets 198.18.0.0/30
+[ "$(cat "$tmp/out")" = "$(printf '198.18.0.0\n198.18.0.1\n198.18.0.2\n198.18.0.3')" ] \
+  && ok "a /30 lists four addresses in order" || not_ok "a /30 lists four addresses in order"
+expect "counting with ports" 0 "" -- targets --count -p 22,80,443 198.18.0.0/24 2001:2::/120
+grep -q "^probes: 1536$" "$tmp/out" && ok "probes = (256 + 256) x 3" || { not_ok "probes = (256 + 256) x 3"; sed 's/^/#   /' "$tmp/out"; }
+expect "-o writes the list atomically" 0 "" -- targets -o "$tmp/list.txt" 198.18.0.1-3
+[ "$(wc -l <"$tmp/list.txt")" -eq 3 ] && [ -z "$(ls -A "$tmp" | grep vigie-tmp)" ] \
+  && ok "-o file is whole and no temporary file is left" || not_ok "-o file is whole and no temporary file is left"
+expect "-q keeps errors" 2 'unknown command' -- -q frobnicate
+[ "$failed" -eq 0 ]
