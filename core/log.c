@@ -23,8 +23,9 @@ void vigie_log_progress_clear(vigie_log *log) {
   log->progress_shown = false;
 }
 
-static void log_emit(vigie_log *log, vigie_log_level level, const char *label,
-                     const char *color, const char *fmt, va_list ap) {
+__attribute__((format(printf, 5, 0))) static void log_emit(vigie_log *log, vigie_log_level level,
+                                                           const char *label, const char *color,
+                                                           const char *fmt, va_list ap) {
   if (level > log->level) return;
   vigie_log_progress_clear(log);
   if (log->color)

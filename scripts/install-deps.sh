@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 build_pkgs=(
-  build-essential meson ninja-build pkg-config clang llvm
+  build-essential meson ninja-build pkg-config clang llvm libclang-rt-dev
   libpcap-dev libldap-dev libc-ares-dev libssl-dev libxml2-dev
 )
 tool_pkgs=(

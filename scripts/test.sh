@@ -28,9 +28,9 @@ setup build-ci -Dwerror=true -Dbuildtype=debugoptimized
 meson compile -C build-ci
 meson test -C build-ci --print-errorlogs --num-processes 2
 
-echo "=== AddressSanitizer + UBSan build, then the whole suite again ==="
-setup build-asan -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined \
-  -Db_lundef=false -Dc_args=-fno-sanitize-recover=all
+echo "=== AddressSanitizer + UBSan build (clang, with libFuzzer runs), then the whole suite again ==="
+CC=clang setup build-asan -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined \
+  -Db_lundef=false -Dc_args=-fno-sanitize-recover=all -Dfuzz=true
 meson compile -C build-asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

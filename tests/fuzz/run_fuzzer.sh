@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer executable for a few seconds, growing a scratch corpus in
+# the build tree seeded from the committed one; fails on any crash, leak or
+# sanitizer report. Usage: run_fuzzer.sh FUZZER SEED_DIR WORK_DIR SECONDS
+set -euo pipefail
+fuzzer=$1 seeds=$2 work=$3 seconds=$4
+mkdir -p "$work"
+exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=4096 \
+  -artifact_prefix="$work/" -print_final_stats=1 "$work" "$seeds"
