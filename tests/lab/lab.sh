@@ -1,0 +1,723 @@
+#!/usr/bin/env bash
+# tests/lab/lab.sh — a lab of real Debian daemons inside network namespaces, for
+# vigie's integration tests (scanner side: service probes, TLS, banners; port states).
+#
+# usage: lab.sh up | down | status | truth
+#
+#   up      build the namespaces, start every daemon, wait until each one really listens,
+#           then print the ground truth (one line per address and port:
+#           "address<TAB>port<TAB>state<TAB>service") and write it to $STATE/truth.tsv.
+#           Progress and errors go to stderr, so `lab.sh up > truth` is clean.
+#           On a lab that is already up (or half up) `up` REFUSES with exit 1: run `down`
+#           first. Refusing is safer than a silent restart under a test that uses the lab.
+#           If anything fails, `up` tears down what it started and exits non-zero.
+#   down    stop every process the lab started (recorded PIDs) and every process still
+#           inside our namespaces, delete our namespaces and the state dir. Idempotent:
+#           with nothing up it exits 0.
+#   status  say what is up; exit 0 when fully up, 1 when half up, 3 when down.
+#   truth   print $STATE/truth.tsv (exit 1 when the lab is not up).
+#
+# Environment (nothing else is read):
+#   VIGIE_LAB_PREFIX  namespace name prefix (default vigie-lab); two labs with two
+#                     prefixes can coexist, `down` only ever touches its own prefix.
+#   VIGIE_LAB_STATE   state dir (default /run/vigie-lab/$PREFIX): configs, keys,
+#                     databases, logs, PIDs, truth.tsv. Removed by `down`.
+#
+# Topology — no link and no route to the root namespace or anything else, so no packet
+# the lab sends can leave its namespaces. Every interface is created inside a namespace
+# (never in the root one), so interface names are per-namespace and cannot collide
+# between two labs.
+#
+#   PREFIX-scan   br0   198.18.0.1/24   2001:2::1/64    the scanner's side
+#       ├── veth-web ── eth0 in PREFIX-web   198.18.0.10  2001:2::10
+#       │      ftp 21, ssh 22, smtp 25 (postfix), http 80, https 443 (nginx)
+#       │      closed 8080 (nothing listens), filtered 8443 (nftables drop)
+#       └── veth-data ─ eth0 in PREFIX-data  198.18.0.20  2001:2::20
+#              ssh 22, dicom 104 (storescp, IPv4 only: dcmtk 3.6.7 has no IPv6 listener),
+#              smb 139/445 (smbd), ldap 389 (slapd), postgresql 5432
+#              closed 3306, filtered 1433
+set -euo pipefail
+
+readonly PREFIX="${VIGIE_LAB_PREFIX:-vigie-lab}"
+readonly STATE="${VIGIE_LAB_STATE:-/run/vigie-lab/$PREFIX}"
+readonly NS_SCAN="$PREFIX-scan" NS_WEB="$PREFIX-web" NS_DATA="$PREFIX-data"
+readonly ALL_NS=("$NS_SCAN" "$NS_WEB" "$NS_DATA")
+readonly MARKER="$STATE/.vigie-lab-state"   # proves the dir is ours before `down` removes it
+
+# Addresses: only the benchmarking ranges (RFC 2544 198.18.0.0/15, RFC 5180 2001:2::/48).
+readonly SCAN4=198.18.0.1  SCAN6=2001:2::1
+readonly WEB4=198.18.0.10  WEB6=2001:2::10
+readonly DATA4=198.18.0.20 DATA6=2001:2::20
+readonly LAB_DOMAIN=lab.vigie.test
+readonly LDAP_SUFFIX="dc=lab,dc=vigie,dc=test"
+readonly DICOM_AET=LAB-PACS
+
+# Bounded waits.
+readonly LISTEN_WAIT=30     # seconds for every daemon to listen, once they are all started
+readonly STOP_WAIT=100      # tenths of a second for a polite stop before SIGTERM to all
+
+log() { printf 'lab[%s]: %s\n' "$PREFIX" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+# fail LOG MESSAGE: a daemon failed; `up` tears down (and removes the state dir), so
+# show the end of its log on stderr first.
+FAIL_LOG=
+fail() { FAIL_LOG=$1; shift; die "$* (log: $FAIL_LOG)"; }
+
+# ---------------------------------------------------------------- process helpers
+
+# proc_field PID N: field N of /proc/PID/stat (the comm field may hold spaces, so cut
+# after its closing parenthesis). Fails when the process is gone.
+proc_field() {
+  local stat rest f
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  rest=${stat##*) }
+  read -r -a f <<<"$rest"
+  printf '%s\n' "${f[$(($2 - 3))]}"
+}
+
+# pid_alive PID [STARTTIME]: running (zombies count as dead: in containers whose PID 1
+# does not reap, a stopped daemon stays a zombie) and, when given, the same process as the
+# one recorded (same start time), so a recycled PID is never taken for ours.
+pid_alive() {
+  local st start
+  st=$(proc_field "$1" 3) || return 1
+  [[ $st != Z && $st != X ]] || return 1
+  if [[ -n ${2:-} ]]; then
+    start=$(proc_field "$1" 22) || return 1
+    [[ $start == "$2" ]] || return 1
+  fi
+}
+
+# record_pid NAME PID: remember a process we started, with its start time.
+record_pid() {
+  local start
+  start=$(proc_field "$2" 22) || fail "$STATE/log/$1.log" "$1 (pid $2) died at once"
+  printf '%s %s\n' "$2" "$start" >"$STATE/pids/$1"
+}
+
+# start_bg NAME NS CMD...: start a foreground daemon inside NS, logs to $STATE/log/NAME.log.
+# `ip netns exec` and `setsid` both exec (setsid forks only for a process group leader,
+# which a background job of a script is not), so $! is the daemon's PID. setsid gives
+# each daemon its own session: smbd, for one, signals its whole process group when it
+# stops, which would otherwise hit this script and whoever called it.
+start_bg() {
+  local name=$1 ns=$2; shift 2
+  ip netns exec "$ns" setsid "$@" </dev/null >>"$STATE/log/$name.log" 2>&1 &
+  record_pid "$name" "$!"
+}
+
+ns_exists() { [[ -e /run/netns/$1 ]]; }
+
+# ---------------------------------------------------------------- network
+
+net_up() {
+  local ns
+  for ns in "${ALL_NS[@]}"; do
+    ip netns add "$ns" || die "cannot create network namespace $ns"
+    ip -n "$ns" link set lo up
+  done
+  # The bridge lives in the scan namespace; each host's veth peer is created directly
+  # in its namespace (no interface ever appears in the root namespace).
+  ip -n "$NS_SCAN" link add br0 type bridge stp_state 0 forward_delay 0
+  ip -n "$NS_SCAN" addr add "$SCAN4/24" dev br0
+  ip -n "$NS_SCAN" addr add "$SCAN6/64" dev br0 nodad
+  ip -n "$NS_SCAN" link set br0 up
+  net_host "$NS_WEB" veth-web "$WEB4" "$WEB6"
+  net_host "$NS_DATA" veth-data "$DATA4" "$DATA6"
+}
+
+# net_host NS VETH ADDR4 ADDR6: one host on the bridge; no default route on purpose.
+net_host() {
+  local ns=$1 veth=$2 a4=$3 a6=$4
+  ip -n "$NS_SCAN" link add "$veth" type veth peer name eth0 netns "$ns"
+  ip -n "$NS_SCAN" link set "$veth" master br0
+  ip -n "$NS_SCAN" link set "$veth" up
+  ip -n "$ns" addr add "$a4/24" dev eth0
+  ip -n "$ns" addr add "$a6/64" dev eth0 nodad
+  ip -n "$ns" link set eth0 up
+}
+
+# nft_filter NS NAME PORT: drop TCP to PORT inside the host, so the port is "filtered"
+# (no answer at all), as opposed to "closed" (nothing listens: the kernel sends a RST).
+nft_filter() {
+  local ns=$1 name=$2 port=$3 conf="$STATE/$2/nftables.conf"
+  cat >"$conf" <<EOF
+# vigie lab: filtered port $port on $name (inet = IPv4 and IPv6)
+table inet vigie_lab {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    tcp dport $port drop
+  }
+}
+EOF
+  ip netns exec "$ns" nft -f "$conf" || die "nftables rules for $name failed ($conf)"
+}
+
+# ---------------------------------------------------------------- daemons
+
+start_nginx() {
+  local d="$STATE/web/nginx"
+  mkdir -p "$d/www" "$d/tmp"
+  chown www-data: "$d/tmp"     # workers write request bodies there
+  # RSA 2048 self-signed certificate naming the lab host and both of its addresses.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
+    -keyout "$d/server.key" -out "$d/server.crt" \
+    -subj "/O=Vigie lab/CN=web.$LAB_DOMAIN" \
+    -addext "subjectAltName=DNS:web.$LAB_DOMAIN,IP:$WEB4,IP:$WEB6" \
+    >>"$STATE/log/openssl.log" 2>&1 || fail "$STATE/log/openssl.log" "openssl certificate failed"
+  chmod 600 "$d/server.key"
+  cat >"$d/www/index.html" <<'EOF'
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Vigie lab web server</title></head>
+<body><h1>Vigie lab web server</h1><p>Test page of the vigie integration lab.</p></body></html>
+EOF
+  cat >"$d/nginx.conf" <<EOF
+# vigie lab nginx: foreground (daemon off) so the PID we record is the master's.
+daemon off;
+user www-data;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $STATE/log/nginx.log;
+events { worker_connections 128; }
+http {
+  access_log $STATE/log/nginx-access.log;
+  client_body_temp_path $d/tmp/body;
+  proxy_temp_path $d/tmp/proxy;
+  fastcgi_temp_path $d/tmp/fastcgi;
+  uwsgi_temp_path $d/tmp/uwsgi;
+  scgi_temp_path $d/tmp/scgi;
+  types { text/html html; }
+  default_type text/html;
+  server {
+    listen 80;
+    listen [::]:80;
+    listen 443 ssl;
+    listen [::]:443 ssl;
+    server_name web.$LAB_DOMAIN;
+    ssl_certificate $d/server.crt;
+    ssl_certificate_key $d/server.key;
+    root $d/www;
+    index index.html;
+  }
+}
+EOF
+  # -e: nginx opens its error log before reading the config; keep it out of /var/log.
+  start_bg nginx "$NS_WEB" nginx -e "$STATE/log/nginx.log" -p "$d" -c "$d/nginx.conf"
+}
+
+# start_sshd HOST NS: one sshd per host, host keys generated into the state dir.
+start_sshd() {
+  local host=$1 ns=$2 d="$STATE/$1/ssh"
+  mkdir -p "$d"
+  # sshd insists on its privilege separation directory (empty, root-owned).
+  [[ -d /run/sshd ]] || install -d -m 755 /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -C "$host.$LAB_DOMAIN" -f "$d/ssh_host_ed25519_key"
+  ssh-keygen -q -t rsa -b 2048 -N '' -C "$host.$LAB_DOMAIN" -f "$d/ssh_host_rsa_key"
+  cat >"$d/sshd_config" <<EOF
+# vigie lab sshd ($host): keys, PID file and log in the state dir; nobody may log in.
+# No ListenAddress: with AddressFamily any, sshd listens on every IPv4 and IPv6 address.
+Port 22
+AddressFamily any
+HostKey $d/ssh_host_ed25519_key
+HostKey $d/ssh_host_rsa_key
+PidFile $d/sshd.pid
+UsePAM no
+PermitRootLogin no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile none
+UseDNS no
+EOF
+  # sshd re-executes itself, hence the absolute path; -D keeps it in the foreground.
+  start_bg "sshd-$host" "$ns" /usr/sbin/sshd -D -f "$d/sshd_config" -E "$STATE/log/sshd-$host.log"
+}
+
+start_postfix() {
+  local d="$STATE/web/postfix"
+  mkdir -p "$d/etc" "$d/spool"
+  install -d -o postfix -g postfix -m 755 "$d/lib"   # the master locks files there as postfix
+  cat >"$d/etc/main.cf" <<EOF
+# vigie lab postfix: own config, queue and data directories; never delivers anything.
+compatibility_level = 3.6
+queue_directory = $d/spool
+data_directory = $d/lib
+myhostname = web.$LAB_DOMAIN
+mydomain = $LAB_DOMAIN
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = all
+inet_protocols = all
+mynetworks = 127.0.0.0/8 [::1]/128
+smtpd_relay_restrictions = permit_mynetworks reject_unauth_destination
+smtpd_banner = \$myhostname ESMTP \$mail_name (Debian/GNU)
+alias_maps =
+alias_database =
+# Nothing leaves: every transport is the error transport.
+default_transport = error:vigie lab does not deliver mail
+relay_transport = error:vigie lab does not deliver mail
+local_transport = error:vigie lab does not deliver mail
+# Log to a file (no syslog needed); postfix only writes under the allowed prefixes.
+maillog_file_prefixes = $STATE/log
+maillog_file = $STATE/log/postfix.log
+EOF
+  # Debian's master.cf, with every service out of the chroot (the queue is not in
+  # /var/spool/postfix, so the chroot would lack its files).
+  cp /etc/postfix/master.cf "$d/etc/master.cf"
+  postconf -c "$d/etc" -F '*/*/chroot = n'
+  # `postfix start` checks the queue, creates its directories, starts the master and
+  # waits for it to initialise; the master then daemonises, so read its PID file.
+  ip netns exec "$NS_WEB" setsid postfix -c "$d/etc" start </dev/null >>"$STATE/log/postfix.log" 2>&1 \
+    || fail "$STATE/log/postfix.log" "postfix did not start"
+  local pid
+  pid=$(tr -dc 0-9 <"$d/spool/pid/master.pid" 2>/dev/null) || true
+  [[ -n $pid ]] || fail "$STATE/log/postfix.log" "postfix left no master PID file"
+  record_pid postfix "$pid"
+}
+
+start_vsftpd() {
+  local d="$STATE/web/vsftpd"
+  # Both must be root-owned and not writable by the ftp user, or vsftpd refuses them.
+  install -d -m 755 "$d" "$d/empty" "$d/ftp-root"
+  echo "Vigie lab anonymous FTP" >"$d/ftp-root/README"
+  cat >"$d/vsftpd.conf" <<EOF
+# vigie lab vsftpd: one IPv6 socket that also accepts IPv4 (listen_ipv6 on a
+# dual-stack socket); background=NO keeps it in the foreground.
+listen=NO
+listen_ipv6=YES
+listen_port=21
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+anon_root=$d/ftp-root
+local_enable=NO
+write_enable=NO
+ftpd_banner=Vigie lab FTP server
+secure_chroot_dir=$d/empty
+xferlog_enable=YES
+vsftpd_log_file=$STATE/log/vsftpd-xfer.log
+EOF
+  start_bg vsftpd "$NS_WEB" vsftpd "$d/vsftpd.conf"
+}
+
+start_slapd() {
+  local d="$STATE/data/slapd"
+  mkdir -p "$d/db"
+  cat >"$d/slapd.conf" <<EOF
+# vigie lab slapd: slapd.conf style, one mdb database. Runs as root: the lab is
+# throw-away and this keeps file ownership simple.
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+pidfile $d/slapd.pid
+argsfile $d/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+maxsize 67108864
+suffix "$LDAP_SUFFIX"
+rootdn "cn=admin,$LDAP_SUFFIX"
+rootpw vigie-lab-admin
+directory $d/db
+index objectClass eq
+access to attrs=userPassword by self write by anonymous auth by * none
+access to * by * read
+EOF
+  cat >"$d/entries.ldif" <<EOF
+dn: $LDAP_SUFFIX
+objectClass: top
+objectClass: dcObject
+objectClass: organization
+o: Vigie lab
+dc: lab
+
+dn: ou=people,$LDAP_SUFFIX
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,$LDAP_SUFFIX
+objectClass: organizationalUnit
+ou: groups
+
+dn: uid=alice,ou=people,$LDAP_SUFFIX
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: alice
+cn: Alice Martin
+sn: Martin
+mail: alice@$LAB_DOMAIN
+uidNumber: 10001
+gidNumber: 10000
+homeDirectory: /home/alice
+userPassword: alice-lab
+
+dn: uid=bob,ou=people,$LDAP_SUFFIX
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: bob
+cn: Bob Durand
+sn: Durand
+uidNumber: 10002
+gidNumber: 10000
+homeDirectory: /home/bob
+
+dn: uid=svc-backup,ou=people,$LDAP_SUFFIX
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: svc-backup
+cn: Backup service
+sn: Service
+uidNumber: 10100
+gidNumber: 10000
+homeDirectory: /var/backups
+
+dn: cn=staff,ou=groups,$LDAP_SUFFIX
+objectClass: posixGroup
+cn: staff
+gidNumber: 10000
+memberUid: alice
+memberUid: bob
+
+dn: cn=admins,ou=groups,$LDAP_SUFFIX
+objectClass: groupOfNames
+cn: admins
+member: uid=alice,ou=people,$LDAP_SUFFIX
+EOF
+  slapadd -q -f "$d/slapd.conf" -l "$d/entries.ldif" >>"$STATE/log/slapd.log" 2>&1 \
+    || fail "$STATE/log/slapd.log" "slapadd failed"
+  # -d 0: stay in the foreground (a debug level means no detach) and log nothing.
+  # ldap:/// listens on every IPv4 and IPv6 address of the namespace.
+  start_bg slapd "$NS_DATA" slapd -d 0 -h "ldap:///" -f "$d/slapd.conf"
+}
+
+start_postgres() {
+  local bindir d="$STATE/data/postgres"
+  bindir=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  [[ -x $bindir/postgres ]] || die "no PostgreSQL server found under /usr/lib/postgresql"
+  # initdb refuses root: the data and socket dirs belong to postgres.
+  install -d -o postgres -g postgres -m 700 "$d/data"
+  install -d -o postgres -g postgres -m 755 "$d/run"
+  echo vigie-lab >"$d/pwfile"
+  chown postgres: "$d/pwfile"
+  (cd "$d" && runuser -u postgres -- "$bindir/initdb" -D "$d/data" -U postgres \
+      -E UTF8 --locale=C --auth-local=trust --auth-host=scram-sha-256 \
+      --pwfile="$d/pwfile" --no-sync) >>"$STATE/log/postgres.log" 2>&1 \
+    || fail "$STATE/log/postgres.log" "initdb failed"
+  # The scanner's side must be able to reach the server (password required).
+  cat >>"$d/data/pg_hba.conf" <<EOF
+# vigie lab
+host all all 198.18.0.0/15 scram-sha-256
+host all all 2001:2::/48 scram-sha-256
+EOF
+  # setpriv execs (runuser would fork and wait), so the recorded PID is the postmaster's.
+  # A private IPC namespace (unshare --ipc) holds its SysV shared memory segment, so even
+  # a postmaster killed by SIGKILL leaves no segment behind; dynamic shared memory goes to
+  # files under the data dir, so nothing lingers in /dev/shm either.
+  start_bg postgres "$NS_DATA" unshare --ipc setpriv --reuid=postgres --regid=postgres --init-groups -- \
+    "$bindir/postgres" -D "$d/data" -c listen_addresses='*' -c port=5432 \
+    -c unix_socket_directories="$d/run" -c shared_buffers=16MB -c max_connections=20 \
+    -c dynamic_shared_memory_type=mmap -c logging_collector=off
+}
+
+start_smbd() {
+  local d="$STATE/data/samba"
+  mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/run" "$d/ncalrpc" "$d/bind-dns"
+  install -d -m 755 "$d/share"
+  echo "Vigie lab share" >"$d/share/README.txt"
+  cat >"$d/smb.conf" <<EOF
+# vigie lab smbd: standalone, every path in the state dir, one read-only guest share.
+[global]
+  server role = standalone server
+  workgroup = VIGIELAB
+  netbios name = LAB-DATA
+  server string = Vigie lab file server
+  disable netbios = yes
+  smb ports = 445 139
+  private dir = $d/private
+  lock directory = $d/lock
+  state directory = $d/state
+  cache directory = $d/cache
+  pid directory = $d/run
+  ncalrpc dir = $d/ncalrpc
+  binddns dir = $d/bind-dns
+  passdb backend = tdbsam:$d/private/passdb.tdb
+  logging = file
+  log file = $STATE/log/smbd.log
+  max log size = 0
+  map to guest = bad user
+  load printers = no
+  printing = bsd
+  printcap name = /dev/null
+  disable spoolss = yes
+  usershare path =
+[lab]
+  path = $d/share
+  comment = Vigie lab share
+  read only = yes
+  guest ok = yes
+EOF
+  # -l: smbd logs before it reads smb.conf; keep even that first log out of /var/log.
+  start_bg smbd "$NS_DATA" smbd --foreground --no-process-group -l "$STATE/log" -s "$d/smb.conf"
+}
+
+start_storescp() {
+  local d="$STATE/data/dicom"
+  mkdir -p "$d"
+  start_bg storescp "$NS_DATA" storescp --aetitle "$DICOM_AET" --output-directory "$d" 104
+}
+
+# ---------------------------------------------------------------- waiting
+
+# listening NS FAMILY PORT: something listens on TCP PORT in NS for FAMILY (4 or 6).
+# A dual-stack IPv6 socket (vsftpd) counts for IPv4 as well.
+listening() {
+  local out
+  out=$(ip netns exec "$1" ss -Htln "sport = :$3") || return 1
+  if [[ $2 == 4 ]]; then
+    grep -Eq '^LISTEN +[0-9]+ +[0-9]+ +(0\.0\.0\.0|\*|\[::\]|198\.18\.[0-9.]+):' <<<"$out"
+  else
+    grep -Eq '^LISTEN +[0-9]+ +[0-9]+ +(\*|\[[0-9a-f:]+\]):' <<<"$out"
+  fi
+}
+
+# wait_listen NAME NS PORT/FAMILIES...: bounded poll (shared deadline) until NAME listens
+# on every PORT for every family (e.g. 80/46, 104/4); fail at once if NAME died.
+wait_listen() {
+  local name=$1 ns=$2 spec port fams fam pid start; shift 2
+  read -r pid start <"$STATE/pids/$name"
+  for spec in "$@"; do
+    port=${spec%/*} fams=${spec#*/}
+    for ((fam = 0; fam < ${#fams}; fam++)); do
+      until listening "$ns" "${fams:fam:1}" "$port"; do
+        pid_alive "$pid" "$start" ||
+          fail "$STATE/log/$name.log" "$name exited before listening on port $port"
+        ((${EPOCHREALTIME/[.,]/} < LISTEN_DEADLINE)) ||
+          fail "$STATE/log/$name.log" "$name does not listen on IPv${fams:fam:1} port $port after $LISTEN_WAIT s"
+        sleep 0.1
+      done
+    done
+  done
+}
+
+# ---------------------------------------------------------------- ground truth
+
+# One line per address and port: state as a scanner must find it from the scan namespace.
+write_truth() {
+  local host a4 a6 port state service
+  {
+    while read -r host port state service; do
+      case $host in web) a4=$WEB4 a6=$WEB6 ;; data) a4=$DATA4 a6=$DATA6 ;; esac
+      printf '%s\t%s\t%s\t%s\n' "$a4" "$port" "$state" "$service"
+      # storescp (dcmtk 3.6.7) binds IPv4 only: on IPv6 nothing listens, the port is closed.
+      [[ $service == dicom ]] && state=closed
+      printf '%s\t%s\t%s\t%s\n' "$a6" "$port" "$state" "$service"
+    done <<'EOF'
+web 21 open ftp
+web 22 open ssh
+web 25 open smtp
+web 80 open http
+web 443 open https
+web 8080 closed http-proxy
+web 8443 filtered https-alt
+data 22 open ssh
+data 104 open dicom
+data 139 open netbios-ssn
+data 389 open ldap
+data 445 open microsoft-ds
+data 1433 filtered ms-sql-s
+data 3306 closed mysql
+data 5432 open postgresql
+EOF
+  } >"$STATE/truth.tsv"
+}
+
+# ---------------------------------------------------------------- commands
+
+UP_DONE=0
+on_up_exit() {
+  local rc=$?
+  if ((UP_DONE == 0)); then
+    if [[ -n $FAIL_LOG && -s $FAIL_LOG ]]; then
+      log "last lines of $FAIL_LOG:"
+      tail -n 15 "$FAIL_LOG" | sed 's/^/    /' >&2
+    fi
+    log "up failed (exit $rc): tearing down what was started"
+    lab_down || log "teardown after the failure did not finish cleanly"
+    exit $((rc == 0 ? 1 : rc))
+  fi
+}
+
+lab_up() {
+  local ns
+  for ns in "${ALL_NS[@]}"; do
+    ns_exists "$ns" && die "lab '$PREFIX' is already up (namespace $ns exists): run 'lab.sh down' first"
+  done
+  [[ -e $MARKER ]] && die "lab '$PREFIX' is already up (state in $STATE): run 'lab.sh down' first"
+  if [[ -e $STATE ]] && [[ -n $(ls -A "$STATE") ]]; then
+    die "state dir $STATE exists, is not empty and is not a lab's: refusing to use it"
+  fi
+  local tool
+  for tool in ip nft ss openssl ssh-keygen nginx vsftpd slapd slapadd smbd storescp postconf \
+    runuser setpriv setsid unshare; do
+    command -v "$tool" >/dev/null || die "missing '$tool': run scripts/install-deps.sh"
+  done
+  [[ -x /usr/sbin/sshd && -x /usr/sbin/postfix ]] || die "missing sshd or postfix: run scripts/install-deps.sh"
+
+  trap on_up_exit EXIT
+  trap 'exit 130' INT TERM
+  local t0=$SECONDS
+  install -d -m 755 "$STATE"
+  : >"$MARKER"
+  install -d -m 755 "$STATE/pids" "$STATE/log" "$STATE/web" "$STATE/data"
+  # Daemons (postgres especially) must be able to stat their working directory.
+  cd "$STATE"
+
+  log "network namespaces $NS_SCAN, $NS_WEB, $NS_DATA"
+  net_up
+  nft_filter "$NS_WEB" web 8443
+  nft_filter "$NS_DATA" data 1433
+
+  log "starting daemons (logs in $STATE/log)"
+  start_nginx
+  start_sshd web "$NS_WEB"
+  start_vsftpd
+  start_postfix
+  start_slapd
+  start_smbd
+  start_storescp
+  start_sshd data "$NS_DATA"
+  start_postgres
+
+  LISTEN_DEADLINE=$((${EPOCHREALTIME/[.,]/} + LISTEN_WAIT * 1000000))   # microseconds
+  wait_listen nginx "$NS_WEB" 80/46 443/46
+  wait_listen sshd-web "$NS_WEB" 22/46
+  wait_listen vsftpd "$NS_WEB" 21/46
+  wait_listen postfix "$NS_WEB" 25/46
+  wait_listen slapd "$NS_DATA" 389/46
+  wait_listen smbd "$NS_DATA" 445/46 139/46
+  wait_listen storescp "$NS_DATA" 104/4
+  wait_listen sshd-data "$NS_DATA" 22/46
+  wait_listen postgres "$NS_DATA" 5432/46
+
+  write_truth
+  UP_DONE=1
+  trap - EXIT INT TERM
+  log "up in $((SECONDS - t0)) s; ground truth in $STATE/truth.tsv"
+  cat "$STATE/truth.tsv"
+}
+
+# every_ns_pid: the PIDs of all processes inside our namespaces.
+every_ns_pid() {
+  local ns
+  for ns in "${ALL_NS[@]}"; do
+    if ns_exists "$ns"; then ip netns pids "$ns" 2>/dev/null || true; fi
+  done
+}
+
+# wait_gone TENTHS PID...: poll until none of the PIDs is alive; fail when time is up.
+wait_gone() {
+  local n=$1 p left; shift
+  while ((n-- > 0)); do
+    left=0
+    for p in "$@"; do pid_alive "$p" && { left=1; break; }; done
+    ((left)) || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+lab_down() {
+  local f name pid start sig pids=() ns_pids=() p ns
+  cd /   # `up` may call us from inside the state dir we are about to remove
+  # 1. The daemons we started, each with the signal that stops it cleanly (postgres:
+  #    SIGINT = fast shutdown, which also frees its SysV shared memory segment).
+  if [[ -d $STATE/pids ]]; then
+    for f in "$STATE"/pids/*; do
+      [[ -f $f ]] || continue
+      name=${f##*/}
+      read -r pid start <"$f" || continue
+      pid_alive "$pid" "$start" || continue
+      sig=TERM; [[ $name == postgres ]] && sig=INT
+      kill -s "$sig" "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    done
+  fi
+  if ((${#pids[@]})) && ! wait_gone "$STOP_WAIT" "${pids[@]}"; then
+    log "some daemons ignored the stop signal; killing them"
+  fi
+  # 2. Whatever still lives in our namespaces (forked children, helpers), and any
+  #    recorded daemon that survived: SIGTERM, bounded wait, then SIGKILL.
+  mapfile -t ns_pids < <(every_ns_pid)
+  for p in "${pids[@]}"; do pid_alive "$p" && ns_pids+=("$p"); done
+  if ((${#ns_pids[@]})); then
+    kill -s TERM "${ns_pids[@]}" 2>/dev/null || true
+    if ! wait_gone 50 "${ns_pids[@]}"; then
+      log "processes left in the namespaces after SIGTERM; sending SIGKILL"
+      mapfile -t ns_pids < <(every_ns_pid)
+      for p in "${pids[@]}"; do pid_alive "$p" && ns_pids+=("$p"); done
+      if ((${#ns_pids[@]})); then kill -s KILL "${ns_pids[@]}" 2>/dev/null || true; fi
+      wait_gone 50 "${ns_pids[@]}" || die "processes survive SIGKILL: ${ns_pids[*]}"
+    fi
+  fi
+  mapfile -t ns_pids < <(every_ns_pid)
+  ((${#ns_pids[@]} == 0)) || die "processes still inside the lab namespaces: ${ns_pids[*]}"
+  # 3. The namespaces (only ours, by exact name).
+  for ns in "${ALL_NS[@]}"; do
+    if ns_exists "$ns"; then ip netns del "$ns" || die "cannot delete namespace $ns"; fi
+  done
+  # 4. The state dir, only when it carries our marker (VIGIE_LAB_STATE could point anywhere).
+  if [[ -e $MARKER ]]; then
+    rm -rf --one-file-system -- "$STATE"
+    # the default parent, when no other lab uses it
+    [[ -n ${VIGIE_LAB_STATE:-} ]] || rmdir /run/vigie-lab 2>/dev/null || true
+  elif [[ -d $STATE ]] && [[ -n $(ls -A "$STATE") ]]; then
+    log "warning: $STATE has no lab marker; left in place"
+  fi
+  return 0
+}
+
+lab_status() {
+  local ns up=0 down=0 f name pid start
+  for ns in "${ALL_NS[@]}"; do
+    if ns_exists "$ns"; then echo "namespace $ns: present"; ((++up)); else echo "namespace $ns: absent"; ((++down)); fi
+  done
+  if [[ -d $STATE/pids ]]; then
+    for f in "$STATE"/pids/*; do
+      [[ -f $f ]] || continue
+      name=${f##*/}
+      read -r pid start <"$f" || continue
+      if pid_alive "$pid" "$start"; then echo "$name: running (pid $pid)"; ((++up))
+      else echo "$name: not running (pid $pid)"; ((++down)); fi
+    done
+  fi
+  if ((up == 0)); then echo "lab $PREFIX: down"; return 3; fi
+  if ((down == 0)) && [[ -f $STATE/truth.tsv ]]; then echo "lab $PREFIX: up"; return 0; fi
+  echo "lab $PREFIX: half up (run 'lab.sh down')"; return 1
+}
+
+lab_truth() {
+  [[ -f $STATE/truth.tsv ]] || die "lab '$PREFIX' is not up (no $STATE/truth.tsv)"
+  cat "$STATE/truth.tsv"
+}
+
+main() {
+  local cmd=${1:-}
+  case $cmd in up | down | status | truth) ;; *)
+    echo "usage: ${0##*/} up|down|status|truth" >&2; exit 2 ;;
+  esac
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "lab: needs root (network namespaces, ports below 1024, daemons); skipping" >&2
+    exit 77
+  fi
+  [[ $PREFIX =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$ ]] ||
+    die "VIGIE_LAB_PREFIX must be 1-40 characters of A-Z a-z 0-9 . _ - (got '$PREFIX')"
+  [[ $STATE == /* && $STATE != / ]] || die "VIGIE_LAB_STATE must be an absolute path other than /"
+  case $cmd in
+    up) lab_up ;;
+    down) lab_down ;;
+    status) lab_status ;;
+    truth) lab_truth ;;
+  esac
+}
+
+main "$@"
