@@ -101,8 +101,8 @@ void vigie_targets_free(vigie_targets *t);
  * \return VIGIE_ESYNTAX or VIGIE_ERANGE with err naming the token. */
 vigie_status vigie_targets_add(vigie_targets *t, const char *token, vigie_error *err);
 
-/** Add every whitespace-separated token of a file ("-" is stdin), '#' starts
- * a comment. Errors name the file and line. */
+/** Add every token of a file ("-" is stdin): tokens are separated by
+ * whitespace or commas, '#' starts a comment. Errors name the file and line. */
 vigie_status vigie_targets_add_file(vigie_targets *t, const char *path, vigie_error *err);
 
 /** Exclude addresses: same syntax as add, except host names are refused. */
@@ -117,7 +117,11 @@ vigie_status vigie_targets_exclude_file(vigie_targets *t, const char *path, vigi
 void vigie_targets_set_exclude_reserved(vigie_targets *t, bool exclude);
 
 /** Apply exclusions and merge overlaps; call after the last add/exclude and
- * before counting or iterating. Adding afterwards needs another finalize. */
+ * before counting or iterating. Adding afterwards needs another finalize.
+ * An empty result (everything excluded) is not an error here: the caller
+ * decides, since host names may still resolve to addresses.
+ * \return VIGIE_ETOOBIG when the set would hold 2^128 addresses or more
+ * (::/0 with the reserved exclusion lifted), which no count or index holds. */
 vigie_status vigie_targets_finalize(vigie_targets *t, vigie_error *err);
 
 /** Number of addresses of each family after exclusions (finalized set). */
@@ -134,8 +138,9 @@ bool vigie_targets_at(const vigie_targets *t, vigie_u128 index, vigie_addr *out)
 const vigie_range4 *vigie_targets_ranges4(const vigie_targets *t, size_t *count);
 const vigie_range6 *vigie_targets_ranges6(const vigie_targets *t, size_t *count);
 
-/** Host names given as targets, in order, duplicates removed.
- * \return borrowed array of borrowed strings, valid while t lives. */
+/** Host names given as targets, in order, duplicates (ignoring case) removed.
+ * \return borrowed array of borrowed strings: the strings are valid while t
+ * lives, the array until the next add. */
 const char *const *vigie_targets_names(const vigie_targets *t, size_t *count);
 
 /** Whether an address (for instance one a name resolved to) is excluded,
@@ -171,9 +176,10 @@ void vigie_ports_set(vigie_ports *p, uint16_t port);
 bool vigie_ports_has(const vigie_ports *p, uint16_t port);
 
 /** Parse an nmap-style port list into p (added to what p holds):
- * "22,80,1000-2000", "-" (1-65535), "-1024", "60000-", "T:22,80", service
- * names from db ("http,ssh", db may be NULL) and "*" name wildcards are not
- * supported. Port 0 is refused. Errors name the bad token. */
+ * "22,80,1000-2000", "-" (1-65535), "-1024", "60000-", "T:22,80", and service
+ * names from db ("http,ssh"; db may be NULL, and then names are refused).
+ * Not supported: "*" name wildcards, "[...]", U: and S: (only TCP).
+ * Port 0 is refused. Errors name the bad token; on error p is unchanged. */
 vigie_status vigie_ports_parse(vigie_ports *p, const char *spec, const vigie_portdb *db,
                                vigie_error *err);
 
