@@ -431,6 +431,9 @@ static vigie_status check_name(const tokctx *c) {
       if (label > 63) return tok_fail(c, VIGIE_ESYNTAX, "a label is longer than 63 characters");
       if (name[i - 1] == '-' || name[i - label] == '-')
         return tok_fail(c, VIGIE_ESYNTAX, "a label cannot start or end with a hyphen");
+      /* RFC 3696 2: a top-level domain is never all-numeric. */
+      if (i == len && strspn(name + i - label, "0123456789") == label)
+        return tok_fail(c, VIGIE_ESYNTAX, "the last label of a host name cannot be all digits");
       label = 0;
     } else if (is_alnum(ch) || ch == '-') {
       label++;
@@ -455,7 +458,9 @@ static vigie_status parse_token(const tokctx *c, parsed *out) {
     alpha = alpha || is_alpha(*p);
   if (slash != NULL && alpha)
     return tok_fail(c, VIGIE_ESYNTAX, "a CIDR block needs an address, not a host name");
-  if (slash == NULL && alpha) {
+  /* "198.18.0.1-198.18.0.x" is a broken range, not a host name. */
+  const char *dash = strchr(tok, '-');
+  if (slash == NULL && alpha && !(dash != NULL && looks_v4(tok, (size_t)(dash - tok)))) {
     out->fam = FAM_NAME;
     return check_name(c);
   }

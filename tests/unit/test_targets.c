@@ -631,6 +631,8 @@ static const bad_case bad_targets[] = {
     {"h\xc3\xb4pital.example", VIGIE_ESYNTAX},
     {"..", VIGIE_ESYNTAX},
     {"-", VIGIE_ESYNTAX},
+    {"198.18.0.1-198.18.0.x", VIGIE_ESYNTAX},
+    {"pacs.example.123", VIGIE_ESYNTAX},
 };
 
 TEST(malformed_targets) {
