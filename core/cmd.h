@@ -21,6 +21,55 @@ typedef struct cmd_desc {
 } cmd_desc;
 
 extern const cmd_desc cmd_targets;
+extern const cmd_desc cmd_scan;
+
+/* Options every command that takes targets shares, with their help lines. */
+enum {
+  CMD_OPT_INPUT_LIST = 100,
+  CMD_OPT_EXCLUDE,
+  CMD_OPT_EXCLUDE_FILE,
+  CMD_OPT_INCLUDE_RESERVED,
+  CMD_OPT_PORTS,
+  CMD_OPT_TOP_PORTS,
+};
+
+#define CMD_TARGET_OPTIONS                                                                       \
+  {"--exclude", NULL, CMD_OPT_EXCLUDE, "LIST",                                                  \
+   "leave out these addresses, CIDR blocks or ranges (comma-separated)"},                        \
+      {"--excludefile", NULL, CMD_OPT_EXCLUDE_FILE, "FILE", "leave out every address of FILE"},  \
+      {"--include-reserved", NULL, CMD_OPT_INCLUDE_RESERVED, NULL,                               \
+       "lift the built-in exclusion of reserved, documentation and multicast ranges"},           \
+      {"--top-ports", NULL, CMD_OPT_TOP_PORTS, "N", "the N most common TCP ports (rules/ports.tsv)"}, \
+      {"-iL", NULL, CMD_OPT_INPUT_LIST, "FILE", "read targets from FILE ('-' for standard input)"}, \
+      {"-p", NULL, CMD_OPT_PORTS, "PORTS", "ports: 22,80,1000-2000, '-' for all, names like http"}
+
+/* Targets and ports as the shared options build them. */
+typedef struct cmd_target_args {
+  vigie_targets *targets; /* owned: cmd_target_args_free */
+  vigie_ports ports;
+  const char *ports_spec;
+  unsigned long top_ports;
+  bool ports_given;
+} cmd_target_args;
+
+/** \return VIGIE_ENOMEM or VIGIE_OK with a->targets allocated. */
+vigie_status cmd_target_args_init(cmd_target_args *a, vigie_error *err);
+void cmd_target_args_free(cmd_target_args *a);
+
+/** Handle one of the shared options (or a positional target).
+ * \return true when id was one of them; *status tells how it went. */
+bool cmd_target_option(cmd_target_args *a, int id, const char *value, vigie_status *status,
+                       vigie_error *err);
+
+/** After parsing: finalize the targets and build the port set (-p and
+ * --top-ports add up; default_top ports when neither was given, 0 for none). */
+vigie_status cmd_target_args_finish(cmd_target_args *a, unsigned default_top, vigie_error *err);
+
+/** Decimal text of a 128-bit count; buf needs 40 bytes. \return buf. */
+const char *cmd_u128_text(vigie_u128 v, char *buf, size_t len);
+
+/** Write the port set compactly ("21-23,25,80") to out. */
+void cmd_print_ports(FILE *out, const vigie_ports *ports);
 
 /* Shared handling of -v and -q inside a command's option loop. */
 void cmd_adjust_verbosity(cmd_ctx *ctx, int delta);
