@@ -1,0 +1,509 @@
+/* vigie scanner — the results of a scan: one entry per (address, port),
+ * the set of hosts that answered, the filtered fill and a sorted export.
+ *
+ * Open addressing with linear probing over power-of-two tables, doubled
+ * when 7 slots in 10 are taken. An IPv4 result is one 16-byte slot (the
+ * whole scan_result takes 48), so a million of them, at worst on a million
+ * distinct hosts, cost about 32 MiB of results plus 8 MiB of host set
+ * (about 42 bytes a result) instead of the 100 MiB or more a list of
+ * scan_result plus an index would. IPv6 results take 32-byte slots in a
+ * table of their own. An empty slot is one whose state is 0, which no
+ * result has; an empty host slot is address 0, and the address 0 itself is
+ * kept in a flag beside the table.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "vigie/scanner.h"
+
+typedef struct entry4 {
+  int64_t time_us;
+  uint32_t addr;
+  uint16_t port;
+  uint8_t ttl;
+  uint8_t state_reason; /* state in the low nibble (0: empty slot), reason in the high */
+} entry4;
+
+typedef struct entry6 {
+  uint64_t hi, lo; /* the address, split so the slot needs no 16-byte alignment */
+  int64_t time_us;
+  uint16_t port;
+  uint8_t ttl;
+  uint8_t state_reason;
+} entry6;
+
+_Static_assert(sizeof(entry4) == 16, "an IPv4 result must stay 16 bytes");
+_Static_assert(sizeof(entry6) == 32, "an IPv6 result must stay 32 bytes");
+
+typedef struct addr6 {
+  uint64_t hi, lo;
+} addr6;
+
+/* One table per kind of slot; cap is 0 or a power of two. */
+typedef struct table4 {
+  entry4 *slots;
+  size_t cap, n;
+} table4;
+
+typedef struct table6 {
+  entry6 *slots;
+  size_t cap, n;
+} table6;
+
+typedef struct hosts4 {
+  uint32_t *slots;
+  size_t cap, n;
+  bool has_zero;
+} hosts4;
+
+typedef struct hosts6 {
+  addr6 *slots;
+  size_t cap, n;
+  bool has_zero;
+} hosts6;
+
+struct scan_store {
+  table4 res4;
+  table6 res6;
+  hosts4 up4;
+  hosts6 up6;
+};
+
+#define MIN_CAP 16u
+
+/* ------------------------------------------------------------- hashing */
+
+static inline uint64_t fmix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdu;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53u;
+  x ^= x >> 33;
+  return x;
+}
+
+static inline uint64_t hash4(uint32_t addr, uint16_t port) {
+  return fmix64(((uint64_t)addr << 16) | port);
+}
+
+static inline uint64_t hash6(addr6 a, uint16_t port) {
+  return fmix64(a.hi ^ fmix64(a.lo ^ ((uint64_t)port << 48 | 0x6)));
+}
+
+static inline addr6 split6(vigie_u128 v) {
+  addr6 a = {(uint64_t)(v >> 64), (uint64_t)v};
+  return a;
+}
+
+static inline vigie_u128 join6(uint64_t hi, uint64_t lo) {
+  return ((vigie_u128)hi << 64) | lo;
+}
+
+/* Whether a table of cap slots must grow before holding n + 1 entries. */
+static inline bool needs_growth(size_t n, size_t cap) { return (n + 1) * 10 > cap * 7; }
+
+static size_t next_cap(size_t cap) { return cap ? cap * 2 : MIN_CAP; }
+
+/* ------------------------------------------------------- IPv4 results */
+
+/* The slot of (addr, port): the entry's, or the empty slot it would take. */
+static entry4 *find4(const table4 *t, uint32_t addr, uint16_t port) {
+  size_t mask = t->cap - 1, i = hash4(addr, port) & mask;
+  for (;; i = (i + 1) & mask) {
+    entry4 *e = &t->slots[i];
+    if (e->state_reason == 0 || (e->addr == addr && e->port == port)) return e;
+  }
+}
+
+static vigie_status grow4(table4 *t) {
+  table4 bigger = {vigie_calloc(next_cap(t->cap), sizeof(entry4)), next_cap(t->cap), t->n};
+  if (bigger.slots == NULL) return VIGIE_ENOMEM;
+  for (size_t i = 0; i < t->cap; i++) {
+    if (t->slots[i].state_reason != 0) {
+      *find4(&bigger, t->slots[i].addr, t->slots[i].port) = t->slots[i];
+    }
+  }
+  vigie_free(t->slots);
+  *t = bigger;
+  return VIGIE_OK;
+}
+
+/* ------------------------------------------------------- IPv6 results */
+
+static entry6 *find6(const table6 *t, addr6 a, uint16_t port) {
+  size_t mask = t->cap - 1, i = hash6(a, port) & mask;
+  for (;; i = (i + 1) & mask) {
+    entry6 *e = &t->slots[i];
+    if (e->state_reason == 0 || (e->lo == a.lo && e->hi == a.hi && e->port == port)) return e;
+  }
+}
+
+static vigie_status grow6(table6 *t) {
+  table6 bigger = {vigie_calloc(next_cap(t->cap), sizeof(entry6)), next_cap(t->cap), t->n};
+  if (bigger.slots == NULL) return VIGIE_ENOMEM;
+  for (size_t i = 0; i < t->cap; i++) {
+    const entry6 *e = &t->slots[i];
+    if (e->state_reason != 0) *find6(&bigger, (addr6){e->hi, e->lo}, e->port) = *e;
+  }
+  vigie_free(t->slots);
+  *t = bigger;
+  return VIGIE_OK;
+}
+
+/* ----------------------------------------------------------- host sets */
+
+static uint32_t *host4_slot(const hosts4 *h, uint32_t addr) {
+  size_t mask = h->cap - 1, i = fmix64(addr) & mask;
+  while (h->slots[i] != 0 && h->slots[i] != addr) i = (i + 1) & mask;
+  return &h->slots[i];
+}
+
+static bool host4_has(const hosts4 *h, uint32_t addr) {
+  if (addr == 0) return h->has_zero;
+  return h->cap != 0 && *host4_slot(h, addr) == addr;
+}
+
+static vigie_status host4_grow(hosts4 *h) {
+  hosts4 bigger = {vigie_calloc(next_cap(h->cap), sizeof(uint32_t)), next_cap(h->cap), h->n,
+                   h->has_zero};
+  if (bigger.slots == NULL) return VIGIE_ENOMEM;
+  for (size_t i = 0; i < h->cap; i++) {
+    if (h->slots[i] != 0) *host4_slot(&bigger, h->slots[i]) = h->slots[i];
+  }
+  vigie_free(h->slots);
+  *h = bigger;
+  return VIGIE_OK;
+}
+
+static addr6 *host6_slot(const hosts6 *h, addr6 a) {
+  size_t mask = h->cap - 1, i = fmix64(a.hi ^ fmix64(a.lo)) & mask;
+  for (;; i = (i + 1) & mask) {
+    addr6 *s = &h->slots[i];
+    if ((s->hi | s->lo) == 0 || (s->hi == a.hi && s->lo == a.lo)) return s;
+  }
+}
+
+static bool host6_has(const hosts6 *h, addr6 a) {
+  if ((a.hi | a.lo) == 0) return h->has_zero;
+  if (h->cap == 0) return false;
+  const addr6 *s = host6_slot(h, a);
+  return s->hi == a.hi && s->lo == a.lo;
+}
+
+static vigie_status host6_grow(hosts6 *h) {
+  hosts6 bigger = {vigie_calloc(next_cap(h->cap), sizeof(addr6)), next_cap(h->cap), h->n,
+                   h->has_zero};
+  if (bigger.slots == NULL) return VIGIE_ENOMEM;
+  for (size_t i = 0; i < h->cap; i++) {
+    if ((h->slots[i].hi | h->slots[i].lo) != 0) *host6_slot(&bigger, h->slots[i]) = h->slots[i];
+  }
+  vigie_free(h->slots);
+  *h = bigger;
+  return VIGIE_OK;
+}
+
+/* ---------------------------------------------------------- the store */
+
+scan_store *scan_store_new(void) { return vigie_calloc(1, sizeof(scan_store)); }
+
+void scan_store_free(scan_store *store) {
+  if (store == NULL) return;
+  vigie_free(store->res4.slots);
+  vigie_free(store->res6.slots);
+  vigie_free(store->up4.slots);
+  vigie_free(store->up6.slots);
+  vigie_free(store);
+}
+
+size_t scan_store_count(const scan_store *store) {
+  return store != NULL ? store->res4.n + store->res6.n : 0;
+}
+
+/* Whether a result shows the address itself answered. No answer at all
+ * does not, nor does an unreachable: that ICMP message (or EHOSTUNREACH)
+ * usually comes from a router, and says the host is down, not up. */
+static bool shows_up(uint8_t reason) {
+  return reason != SCAN_REASON_NO_RESPONSE && reason != SCAN_REASON_UNREACHABLE;
+}
+
+static bool valid_result(const scan_result *r) {
+  return (r->addr.family == AF_INET || r->addr.family == AF_INET6) &&
+         r->state >= SCAN_STATE_OPEN && r->state <= SCAN_STATE_FILTERED &&
+         r->reason >= SCAN_REASON_SYN_ACK && r->reason <= SCAN_REASON_UNREACHABLE;
+}
+
+/* Add an IPv4 result known to be absent and valid. Every table that may
+ * grow grows first, so a failure leaves the store as it was. */
+static vigie_status add4(scan_store *s, const scan_result *r) {
+  uint32_t addr = r->addr.v4;
+  bool mark = shows_up(r->reason) && !host4_has(&s->up4, addr);
+  if (needs_growth(s->res4.n, s->res4.cap) && grow4(&s->res4) != VIGIE_OK) return VIGIE_ENOMEM;
+  if (mark && addr != 0 && needs_growth(s->up4.n, s->up4.cap) && host4_grow(&s->up4) != VIGIE_OK) {
+    return VIGIE_ENOMEM;
+  }
+  entry4 *e = find4(&s->res4, addr, r->port);
+  *e = (entry4){r->time_us, addr, r->port, r->ttl, (uint8_t)(r->state | r->reason << 4)};
+  s->res4.n++;
+  if (mark && addr == 0) {
+    s->up4.has_zero = true;
+  } else if (mark) {
+    *host4_slot(&s->up4, addr) = addr;
+    s->up4.n++;
+  }
+  return VIGIE_OK;
+}
+
+static vigie_status add6(scan_store *s, const scan_result *r) {
+  addr6 a = split6(r->addr.v6);
+  bool zero = (a.hi | a.lo) == 0;
+  bool mark = shows_up(r->reason) && !host6_has(&s->up6, a);
+  if (needs_growth(s->res6.n, s->res6.cap) && grow6(&s->res6) != VIGIE_OK) return VIGIE_ENOMEM;
+  if (mark && !zero && needs_growth(s->up6.n, s->up6.cap) && host6_grow(&s->up6) != VIGIE_OK) {
+    return VIGIE_ENOMEM;
+  }
+  entry6 *e = find6(&s->res6, a, r->port);
+  *e = (entry6){a.hi, a.lo, r->time_us, r->port, r->ttl, (uint8_t)(r->state | r->reason << 4)};
+  s->res6.n++;
+  if (mark && zero) {
+    s->up6.has_zero = true;
+  } else if (mark) {
+    *host6_slot(&s->up6, a) = a;
+    s->up6.n++;
+  }
+  return VIGIE_OK;
+}
+
+vigie_status scan_store_add(scan_store *store, const scan_result *result, bool *added) {
+  vigie_status status;
+  if (added != NULL) *added = false;
+  if (store == NULL || result == NULL || !valid_result(result)) return VIGIE_EINVAL;
+  if (scan_store_has(store, &result->addr, result->port)) return VIGIE_OK;
+  status = result->addr.family == AF_INET ? add4(store, result) : add6(store, result);
+  if (status == VIGIE_OK && added != NULL) *added = true;
+  return status;
+}
+
+bool scan_store_has(const scan_store *store, const vigie_addr *addr, uint16_t port) {
+  if (store == NULL || addr == NULL) return false;
+  if (addr->family == AF_INET) {
+    return store->res4.cap != 0 && find4(&store->res4, addr->v4, port)->state_reason != 0;
+  }
+  if (addr->family == AF_INET6) {
+    return store->res6.cap != 0 && find6(&store->res6, split6(addr->v6), port)->state_reason != 0;
+  }
+  return false;
+}
+
+bool scan_store_host_up(const scan_store *store, const vigie_addr *addr) {
+  if (store == NULL || addr == NULL) return false;
+  if (addr->family == AF_INET) return host4_has(&store->up4, addr->v4);
+  if (addr->family == AF_INET6) return host6_has(&store->up6, split6(addr->v6));
+  return false;
+}
+
+/* ------------------------------------------------------ filtered fill */
+
+/* Whether x lies in one of n sorted, disjoint ranges (binary search). */
+static bool in_ranges4(const vigie_range4 *r, size_t n, uint32_t x) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r[mid].last < x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && r[lo].first <= x;
+}
+
+static bool in_ranges6(const vigie_range6 *r, size_t n, vigie_u128 x) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r[mid].last < x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && r[lo].first <= x;
+}
+
+static int64_t wall_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The up hosts that lie in space, ascending, as addresses in a new array:
+ * sorted so that the filled results (and what on_result streams) come out
+ * in the same order on every run. */
+static int cmp_addr(const void *pa, const void *pb) {
+  const vigie_addr *a = pa, *b = pb;
+  if (a->family != b->family) return a->family == AF_INET ? -1 : 1;
+  if (a->family == AF_INET) return a->v4 < b->v4 ? -1 : a->v4 > b->v4;
+  return a->v6 < b->v6 ? -1 : a->v6 > b->v6;
+}
+
+static vigie_status up_hosts_in_space(const scan_store *s, const scan_space *space,
+                                      vigie_addr **out, size_t *count) {
+  size_t n4, n6, n = 0;
+  const vigie_range4 *r4 = vigie_targets_ranges4(space->targets, &n4);
+  const vigie_range6 *r6 = vigie_targets_ranges6(space->targets, &n6);
+  vigie_addr *hosts = vigie_calloc(s->up4.n + s->up6.n + 2, sizeof *hosts);
+  if (hosts == NULL) return VIGIE_ENOMEM;
+  for (size_t i = 0; i <= s->up4.cap; i++) { /* the extra turn is the address 0 */
+    bool up = i < s->up4.cap ? s->up4.slots[i] != 0 : s->up4.has_zero;
+    uint32_t a = i < s->up4.cap ? s->up4.slots[i] : 0;
+    if (up && in_ranges4(r4, n4, a)) hosts[n++] = (vigie_addr){.family = AF_INET, .v4 = a};
+  }
+  for (size_t i = 0; i <= s->up6.cap; i++) {
+    bool up = i < s->up6.cap ? (s->up6.slots[i].hi | s->up6.slots[i].lo) != 0 : s->up6.has_zero;
+    vigie_u128 a = i < s->up6.cap ? join6(s->up6.slots[i].hi, s->up6.slots[i].lo) : 0;
+    if (up && in_ranges6(r6, n6, a)) hosts[n++] = (vigie_addr){.family = AF_INET6, .v6 = a};
+  }
+  qsort(hosts, n, sizeof *hosts, cmp_addr);
+  *out = hosts;
+  *count = n;
+  return VIGIE_OK;
+}
+
+vigie_status scan_store_fill_filtered(scan_store *store, const scan_space *space,
+                                      void (*on_result)(const scan_result *, void *), void *user,
+                                      vigie_error *err) {
+  vigie_addr *hosts = NULL;
+  size_t n_hosts = 0;
+  vigie_status status;
+  /* One time for all: the moment the last retry was given up on. */
+  scan_result r = {.state = SCAN_STATE_FILTERED, .reason = SCAN_REASON_NO_RESPONSE,
+                   .time_us = wall_us()};
+  if (store == NULL || space == NULL || space->targets == NULL) {
+    return vigie_fail(err, VIGIE_EINVAL, "scan_store_fill_filtered: NULL argument");
+  }
+  status = up_hosts_in_space(store, space, &hosts, &n_hosts);
+  if (status != VIGIE_OK) goto done;
+  for (size_t h = 0; h < n_hosts; h++) {
+    r.addr = hosts[h];
+    for (uint32_t p = 0; p < space->port_count; p++) {
+      r.port = space->ports[p];
+      if (scan_store_has(store, &r.addr, r.port)) continue;
+      status = r.addr.family == AF_INET ? add4(store, &r) : add6(store, &r);
+      if (status != VIGIE_OK) goto done;
+      if (on_result != NULL) on_result(&r, user);
+    }
+  }
+done:
+  if (status != VIGIE_OK) {
+    vigie_fail(err, status, "out of memory while recording filtered ports (%zu results held)",
+               scan_store_count(store));
+  }
+  vigie_free(hosts);
+  return status;
+}
+
+/* -------------------------------------------------------- sorted copy */
+
+static int cmp_entry4(const void *pa, const void *pb) {
+  const entry4 *a = *(const entry4 *const *)pa, *b = *(const entry4 *const *)pb;
+  if (a->addr != b->addr) return a->addr < b->addr ? -1 : 1;
+  return (a->port > b->port) - (a->port < b->port);
+}
+
+static int cmp_entry6(const void *pa, const void *pb) {
+  const entry6 *a = *(const entry6 *const *)pa, *b = *(const entry6 *const *)pb;
+  if (a->hi != b->hi) return a->hi < b->hi ? -1 : 1;
+  if (a->lo != b->lo) return a->lo < b->lo ? -1 : 1;
+  return (a->port > b->port) - (a->port < b->port);
+}
+
+static scan_result result_of(int family, uint32_t v4, vigie_u128 v6, uint16_t port, uint8_t ttl,
+                             uint8_t state_reason, int64_t time_us) {
+  scan_result r;
+  memset(&r, 0, sizeof r); /* padding too: the copy may be written out */
+  r.addr.family = family;
+  r.addr.v4 = v4;
+  r.addr.v6 = v6;
+  r.port = port;
+  r.state = state_reason & 0x0f;
+  r.reason = state_reason >> 4;
+  r.ttl = ttl;
+  r.time_us = time_us;
+  return r;
+}
+
+/* Pointers to the live slots of a table, sorted; results are copied out in
+ * that order. Sorting pointers (8 bytes) rather than scan_results (48)
+ * keeps the extra memory small when there are millions. */
+static void sorted4(const table4 *t, const void **ptrs, scan_result *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < t->cap; i++) {
+    if (t->slots[i].state_reason != 0) ptrs[n++] = &t->slots[i];
+  }
+  qsort(ptrs, n, sizeof *ptrs, cmp_entry4);
+  for (size_t i = 0; i < n; i++) {
+    const entry4 *e = ptrs[i];
+    out[i] = result_of(AF_INET, e->addr, 0, e->port, e->ttl, e->state_reason, e->time_us);
+  }
+}
+
+static void sorted6(const table6 *t, const void **ptrs, scan_result *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < t->cap; i++) {
+    if (t->slots[i].state_reason != 0) ptrs[n++] = &t->slots[i];
+  }
+  qsort(ptrs, n, sizeof *ptrs, cmp_entry6);
+  for (size_t i = 0; i < n; i++) {
+    const entry6 *e = ptrs[i];
+    out[i] = result_of(AF_INET6, 0, join6(e->hi, e->lo), e->port, e->ttl, e->state_reason,
+                       e->time_us);
+  }
+}
+
+vigie_status scan_store_sorted(const scan_store *store, scan_result **out, size_t *count) {
+  size_t n4, n6;
+  const void **ptrs;
+  scan_result *results;
+  if (out == NULL || count == NULL) return VIGIE_EINVAL;
+  *out = NULL;
+  *count = 0;
+  if (store == NULL) return VIGIE_EINVAL;
+  n4 = store->res4.n;
+  n6 = store->res6.n;
+  results = vigie_malloc((n4 + n6) * sizeof *results);
+  ptrs = vigie_malloc((n4 > n6 ? n4 : n6) * sizeof *ptrs);
+  if (results == NULL || ptrs == NULL) {
+    vigie_free(results);
+    vigie_free(ptrs);
+    return VIGIE_ENOMEM;
+  }
+  sorted4(&store->res4, ptrs, results);
+  sorted6(&store->res6, ptrs, results + n4);
+  vigie_free(ptrs);
+  *out = results;
+  *count = n4 + n6;
+  return VIGIE_OK;
+}
+
+const char *scan_state_name(scan_state state) {
+  switch (state) {
+    case SCAN_STATE_OPEN: return "open";
+    case SCAN_STATE_CLOSED: return "closed";
+    case SCAN_STATE_FILTERED: return "filtered";
+  }
+  return "unknown";
+}
+
+const char *scan_reason_name(scan_reason reason) {
+  /* nmap's reason strings, so our XML reads like its -oX; a completed
+   * connect() is what nmap -sT also reports as syn-ack. */
+  switch (reason) {
+    case SCAN_REASON_SYN_ACK: return "syn-ack";
+    case SCAN_REASON_RESET: return "reset";
+    case SCAN_REASON_NO_RESPONSE: return "no-response";
+    case SCAN_REASON_CONNECTED: return "syn-ack";
+    case SCAN_REASON_REFUSED: return "conn-refused";
+    case SCAN_REASON_UNREACHABLE: return "host-unreach";
+  }
+  return "unknown";
+}
