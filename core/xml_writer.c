@@ -277,6 +277,15 @@ vigie_status vigie_xmlw_declaration(vigie_xmlw *w) {
   return xw_io_status(w);
 }
 
+vigie_status vigie_xmlw_raw_prolog(vigie_xmlw *w, const char *trusted_text) {
+  /* Only between the declaration and the root: anywhere else it could break
+   * the document's shape, and the writer could no longer vouch for it. */
+  if (w == NULL || trusted_text == NULL || !w->started || w->root_seen) return VIGIE_EINVAL;
+  if (w->failed) return VIGIE_EIO;
+  xw_puts(w, trusted_text);
+  return xw_io_status(w);
+}
+
 vigie_status vigie_xmlw_start(vigie_xmlw *w, const char *name) {
   /* One root only: a second one would not be well-formed. */
   if (w == NULL || !xw_name_ok(name) || (w->root_seen && w->open.n == 0)) return VIGIE_EINVAL;

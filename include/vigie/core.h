@@ -203,6 +203,13 @@ void vigie_xmlw_free(vigie_xmlw *w);
 
 /** Write the XML declaration. */
 vigie_status vigie_xmlw_declaration(vigie_xmlw *w);
+/** Write trusted_text verbatim after the declaration and before the root
+ * element: for constant prolog lines another format requires, such as nmap's
+ * "<!DOCTYPE nmaprun>" and its xml-stylesheet processing instruction.
+ * Nothing is cleaned or escaped, so never pass it data from the network, a
+ * file or the user: only string literals. \return VIGIE_EINVAL before the
+ * declaration or once the root is open. */
+vigie_status vigie_xmlw_raw_prolog(vigie_xmlw *w, const char *trusted_text);
 /** Open an element; name must be a valid XML name (checked: VIGIE_EINVAL). */
 vigie_status vigie_xmlw_start(vigie_xmlw *w, const char *name);
 /** Add an attribute to the element just opened; value is cleaned and escaped. */

@@ -1,0 +1,347 @@
+/* nmap-compatible XML (-oX, xmloutputversion 1.05) for the tools that read
+ * nmap's: ndiff, nmap.xsl, DefectDojo, Faraday, Metasploit's db_import.
+ *
+ * The shape follows what nmap 7.9x writes for a TCP port scan, element for
+ * element, so that nmap.dtd accepts it: the same prolog (a bare DOCTYPE and
+ * the stylesheet instruction), <scaninfo>, one <host> per address that
+ * answered, closed or filtered ports summarized in <extraports> when a host
+ * has more than 25 of them (nmap's rule, so "Not shown: 995 closed ports"
+ * reads the same), <runstats> at the end.
+ *
+ * One deliberate departure: scanner="vigie". nmap.dtd enumerates the value
+ * as (nmap) only, so the file is DTD-valid except for that attribute; we
+ * name the real producer anyway, as masscan does, because an auditor must
+ * be able to tell that nmap did not run this scan. ndiff prints it in its
+ * banner; no reader we know of rejects it. */
+#include <inttypes.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "vigie/scanner.h"
+
+/* nmap.dtd allows only "nmap" here, and tools that read nmap XML check the
+ * file against it: the args attribute ("vigie scan ...") and the version
+ * say who really ran the scan. */
+#define NM_SCANNER "nmap"
+#define NM_PROLOG        \
+  "<!DOCTYPE nmaprun>\n" \
+  "<?xml-stylesheet href=\"file:///usr/share/nmap/nmap.xsl\" type=\"text/xsl\"?>\n"
+
+/* A host lists its ports of a closed or filtered state one by one up to
+ * this many; beyond, they become one <extraports> (nmap's threshold). */
+#define NM_EXTRAPORTS_MIN 26
+
+#define NM_TRY(expr)                   \
+  do {                                 \
+    status = (expr);                   \
+    if (status != VIGIE_OK) goto done; \
+  } while (0)
+
+/* The results of one address. */
+typedef struct nm_host {
+  const scan_result *r;
+  size_t n;
+  bool summarized[SCAN_STATE_FILTERED + 1]; /* states in <extraports>, by scan_state */
+} nm_host;
+
+/* ------------------------------------------------------------- helpers */
+
+/* nmap's "Wed Nov 25 11:08:07 2026", in local time as nmap writes it. */
+static const char *nm_timestr(int64_t us, char *buf, size_t len) {
+  struct tm tm;
+  time_t secs = (time_t)(us / 1000000);
+  if (localtime_r(&secs, &tm) == NULL || strftime(buf, len, "%a %b %d %H:%M:%S %Y", &tm) == 0)
+    snprintf(buf, len, "%" PRId64, us / 1000000);
+  return buf;
+}
+
+static vigie_status nm_nl(vigie_xmlw *w) { return vigie_xmlw_text(w, "\n"); }
+
+static bool nm_same_addr(const vigie_addr *a, const vigie_addr *b) {
+  if (a->family != b->family) return false;
+  return a->family == AF_INET ? a->v4 == b->v4 : a->v6 == b->v6;
+}
+
+/* The host starting at results[i]: its extent and which states to summarize. */
+static nm_host nm_host_at(const scan_result *results, size_t count, size_t i) {
+  nm_host h = {.r = &results[i]};
+  size_t per_state[SCAN_STATE_FILTERED + 1] = {0};
+  while (i + h.n < count && nm_same_addr(&h.r->addr, &results[i + h.n].addr)) {
+    per_state[results[i + h.n].state]++;
+    h.n++;
+  }
+  h.summarized[SCAN_STATE_CLOSED] = per_state[SCAN_STATE_CLOSED] >= NM_EXTRAPORTS_MIN;
+  h.summarized[SCAN_STATE_FILTERED] = per_state[SCAN_STATE_FILTERED] >= NM_EXTRAPORTS_MIN;
+  return h;
+}
+
+/* ---------------------------------------------------------------- head */
+
+static vigie_status nm_head(vigie_xmlw *w, const scan_meta *meta, const char *services) {
+  char when[64];
+  vigie_status status;
+  NM_TRY(vigie_xmlw_declaration(w));
+  NM_TRY(vigie_xmlw_raw_prolog(w, NM_PROLOG));
+  NM_TRY(vigie_xmlw_start(w, "nmaprun"));
+  NM_TRY(vigie_xmlw_attr(w, "scanner", NM_SCANNER));
+  NM_TRY(vigie_xmlw_attr(w, "args", meta->args != NULL ? meta->args : ""));
+  NM_TRY(vigie_xmlw_attrf(w, "start", "%" PRId64, meta->start_us / 1000000));
+  NM_TRY(vigie_xmlw_attr(w, "startstr", nm_timestr(meta->start_us, when, sizeof when)));
+  NM_TRY(vigie_xmlw_attr(w, "version", VIGIE_VERSION_STRING));
+  NM_TRY(vigie_xmlw_attr(w, "xmloutputversion", "1.05"));
+  NM_TRY(nm_nl(w));
+  NM_TRY(vigie_xmlw_start(w, "scaninfo"));
+  NM_TRY(vigie_xmlw_attr(w, "type", meta->mode == SCAN_MODE_SYN ? "syn" : "connect"));
+  NM_TRY(vigie_xmlw_attr(w, "protocol", "tcp"));
+  NM_TRY(vigie_xmlw_attrf(w, "numservices", "%" PRIu32, meta->space ? meta->space->port_count : 0));
+  NM_TRY(vigie_xmlw_attr(w, "services", services));
+  NM_TRY(vigie_xmlw_end(w));
+  NM_TRY(nm_nl(w));
+  NM_TRY(vigie_xmlw_start(w, "verbose"));
+  NM_TRY(vigie_xmlw_attr(w, "level", "0"));
+  NM_TRY(vigie_xmlw_end(w));
+  NM_TRY(nm_nl(w));
+  NM_TRY(vigie_xmlw_start(w, "debugging"));
+  NM_TRY(vigie_xmlw_attr(w, "level", "0"));
+  NM_TRY(vigie_xmlw_end(w));
+  status = nm_nl(w);
+done:
+  return status;
+}
+
+/* ---------------------------------------------------------------- hosts */
+
+/* <status>: the host is up because some port answered; the first answer
+ * that is not a silence gives the reason, as nmap's host discovery would. */
+static vigie_status nm_status(vigie_xmlw *w, const nm_host *h) {
+  const scan_result *why = h->r;
+  for (size_t i = 0; i < h->n; i++)
+    if (h->r[i].reason != SCAN_REASON_NO_RESPONSE) {
+      why = &h->r[i];
+      break;
+    }
+  vigie_status status;
+  NM_TRY(vigie_xmlw_start(w, "status"));
+  NM_TRY(vigie_xmlw_attr(w, "state", "up"));
+  NM_TRY(vigie_xmlw_attr(w, "reason", scan_reason_name((scan_reason)why->reason)));
+  NM_TRY(vigie_xmlw_attrf(w, "reason_ttl", "%u", why->ttl));
+  status = vigie_xmlw_end(w);
+done:
+  return status;
+}
+
+static vigie_status nm_address(vigie_xmlw *w, const vigie_addr *addr) {
+  char text[64];
+  vigie_status status;
+  vigie_addr_format(addr, text, sizeof text);
+  NM_TRY(nm_nl(w));
+  NM_TRY(vigie_xmlw_start(w, "address"));
+  NM_TRY(vigie_xmlw_attr(w, "addr", text));
+  NM_TRY(vigie_xmlw_attr(w, "addrtype", addr->family == AF_INET ? "ipv4" : "ipv6"));
+  NM_TRY(vigie_xmlw_end(w));
+  NM_TRY(nm_nl(w));
+  /* Always present, even empty: some readers index hostnames/hostname. */
+  NM_TRY(vigie_xmlw_start(w, "hostnames"));
+  NM_TRY(vigie_xmlw_end(w));
+  status = nm_nl(w);
+done:
+  return status;
+}
+
+/* One <extrareasons> per reason among the host's ports of state, with
+ * their list (nmap 7.9x adds proto and ports). scratch holds h->n ports. */
+static vigie_status nm_extrareasons(vigie_xmlw *w, const nm_host *h, uint8_t state,
+                                    uint16_t *scratch) {
+  vigie_status status = VIGIE_OK;
+  for (int reason = SCAN_REASON_SYN_ACK; reason <= SCAN_REASON_UNREACHABLE; reason++) {
+    size_t n = 0;
+    for (size_t i = 0; i < h->n; i++)
+      if (h->r[i].state == state && h->r[i].reason == reason) scratch[n++] = h->r[i].port;
+    if (n == 0) continue;
+    char *list = scan_ports_compact(scratch, n);
+    if (list == NULL) return VIGIE_ENOMEM;
+    status = vigie_xmlw_start(w, "extrareasons");
+    if (status == VIGIE_OK)
+      status = vigie_xmlw_attr(w, "reason", scan_reason_name((scan_reason)reason));
+    if (status == VIGIE_OK) status = vigie_xmlw_attrf(w, "count", "%zu", n);
+    if (status == VIGIE_OK) status = vigie_xmlw_attr(w, "proto", "tcp");
+    if (status == VIGIE_OK) status = vigie_xmlw_attr(w, "ports", list);
+    if (status == VIGIE_OK) status = vigie_xmlw_end(w);
+    vigie_free(list);
+    if (status != VIGIE_OK) return status;
+  }
+  return status;
+}
+
+static vigie_status nm_extraports(vigie_xmlw *w, const nm_host *h, uint8_t state,
+                                  uint16_t *scratch) {
+  size_t n = 0;
+  for (size_t i = 0; i < h->n; i++) n += h->r[i].state == state;
+  vigie_status status;
+  NM_TRY(vigie_xmlw_start(w, "extraports"));
+  NM_TRY(vigie_xmlw_attr(w, "state", scan_state_name((scan_state)state)));
+  NM_TRY(vigie_xmlw_attrf(w, "count", "%zu", n));
+  NM_TRY(nm_nl(w));
+  NM_TRY(nm_extrareasons(w, h, state, scratch));
+  NM_TRY(nm_nl(w));
+  NM_TRY(vigie_xmlw_end(w));
+  status = nm_nl(w);
+done:
+  return status;
+}
+
+static vigie_status nm_port(vigie_xmlw *w, const scan_meta *meta, const scan_result *r) {
+  const char *service = meta->portdb != NULL ? vigie_portdb_name(meta->portdb, r->port) : NULL;
+  vigie_status status;
+  NM_TRY(vigie_xmlw_start(w, "port"));
+  NM_TRY(vigie_xmlw_attr(w, "protocol", "tcp"));
+  NM_TRY(vigie_xmlw_attrf(w, "portid", "%u", r->port));
+  NM_TRY(vigie_xmlw_start(w, "state"));
+  NM_TRY(vigie_xmlw_attr(w, "state", scan_state_name((scan_state)r->state)));
+  NM_TRY(vigie_xmlw_attr(w, "reason", scan_reason_name((scan_reason)r->reason)));
+  NM_TRY(vigie_xmlw_attrf(w, "reason_ttl", "%u", r->ttl));
+  NM_TRY(vigie_xmlw_end(w));
+  /* A name from the port table only, as nmap without -sV: conf 3. */
+  if (service != NULL) {
+    NM_TRY(vigie_xmlw_start(w, "service"));
+    NM_TRY(vigie_xmlw_attr(w, "name", service));
+    NM_TRY(vigie_xmlw_attr(w, "method", "table"));
+    NM_TRY(vigie_xmlw_attr(w, "conf", "3"));
+    NM_TRY(vigie_xmlw_end(w));
+  }
+  NM_TRY(vigie_xmlw_end(w));
+  status = nm_nl(w);
+done:
+  return status;
+}
+
+static vigie_status nm_ports(vigie_xmlw *w, const scan_meta *meta, const nm_host *h) {
+  uint16_t *scratch = vigie_malloc(h->n * sizeof *scratch);
+  if (scratch == NULL) return VIGIE_ENOMEM;
+  vigie_status status;
+  NM_TRY(vigie_xmlw_start(w, "ports"));
+  for (uint8_t s = SCAN_STATE_CLOSED; s <= SCAN_STATE_FILTERED; s++)
+    if (h->summarized[s]) NM_TRY(nm_extraports(w, h, s, scratch));
+  for (size_t i = 0; i < h->n; i++)
+    if (!h->summarized[h->r[i].state]) NM_TRY(nm_port(w, meta, &h->r[i]));
+  NM_TRY(vigie_xmlw_end(w));
+  status = nm_nl(w);
+done:
+  vigie_free(scratch);
+  return status;
+}
+
+static vigie_status nm_host_write(vigie_xmlw *w, const scan_meta *meta, const nm_host *h) {
+  int64_t first = INT64_MAX, last = 0;
+  for (size_t i = 0; i < h->n; i++)
+    if (h->r[i].time_us > 0) {
+      if (h->r[i].time_us < first) first = h->r[i].time_us;
+      if (h->r[i].time_us > last) last = h->r[i].time_us;
+    }
+  /* No answer time known: the whole run's span. */
+  if (last == 0) first = meta->start_us, last = meta->end_us;
+  vigie_status status;
+  NM_TRY(vigie_xmlw_start(w, "host"));
+  NM_TRY(vigie_xmlw_attrf(w, "starttime", "%" PRId64, first / 1000000));
+  NM_TRY(vigie_xmlw_attrf(w, "endtime", "%" PRId64, last / 1000000));
+  NM_TRY(nm_status(w, h));
+  NM_TRY(nm_address(w, &h->r->addr));
+  NM_TRY(nm_ports(w, meta, h));
+  NM_TRY(vigie_xmlw_end(w));
+  status = nm_nl(w);
+done:
+  return status;
+}
+
+/* ----------------------------------------------------------------- tail */
+
+static vigie_status nm_finished(vigie_xmlw *w, const scan_meta *meta, uint64_t up, uint64_t total) {
+  char when[64];
+  double elapsed =
+      meta->end_us > meta->start_us ? (double)(meta->end_us - meta->start_us) / 1e6 : 0.0;
+  bool interrupted = meta->stats != NULL && meta->stats->interrupted;
+  nm_timestr(meta->end_us, when, sizeof when);
+  vigie_status status;
+  NM_TRY(vigie_xmlw_start(w, "finished"));
+  NM_TRY(vigie_xmlw_attrf(w, "time", "%" PRId64, meta->end_us / 1000000));
+  NM_TRY(vigie_xmlw_attr(w, "timestr", when));
+  NM_TRY(vigie_xmlw_attrf(w, "summary",
+                          "vigie done at %s; %" PRIu64 " IP address%s (%" PRIu64
+                          " host%s up) scanned in %.2f seconds",
+                          when, total, total == 1 ? "" : "es", up, up == 1 ? "" : "s", elapsed));
+  NM_TRY(vigie_xmlw_attrf(w, "elapsed", "%.2f", elapsed));
+  NM_TRY(vigie_xmlw_attr(w, "exit", interrupted ? "error" : "success"));
+  /* nmap writes no <runstats> when stopped; ours says why it is partial. */
+  if (interrupted)
+    NM_TRY(vigie_xmlw_attr(w, "errormsg", "interrupted: results are partial (see --resume)"));
+  status = vigie_xmlw_end(w);
+done:
+  return status;
+}
+
+static vigie_status nm_runstats(vigie_xmlw *w, const scan_meta *meta, uint64_t up) {
+  uint64_t total =
+      meta->space != NULL && meta->space->address_count > up ? meta->space->address_count : up;
+  vigie_status status;
+  NM_TRY(vigie_xmlw_start(w, "runstats"));
+  NM_TRY(nm_finished(w, meta, up, total));
+  NM_TRY(vigie_xmlw_start(w, "hosts"));
+  NM_TRY(vigie_xmlw_attrf(w, "up", "%" PRIu64, up));
+  NM_TRY(vigie_xmlw_attrf(w, "down", "%" PRIu64, total - up));
+  NM_TRY(vigie_xmlw_attrf(w, "total", "%" PRIu64, total));
+  NM_TRY(vigie_xmlw_end(w));
+  NM_TRY(nm_nl(w));
+  NM_TRY(vigie_xmlw_end(w));
+  status = nm_nl(w);
+done:
+  return status;
+}
+
+/* ----------------------------------------------------------------- main */
+
+static vigie_status nm_document(vigie_xmlw *w, const scan_meta *meta, const scan_result *results,
+                                size_t count, const char *services) {
+  uint64_t up = 0;
+  vigie_status status;
+  NM_TRY(nm_head(w, meta, services));
+  for (size_t i = 0; i < count; up++) {
+    nm_host h = nm_host_at(results, count, i);
+    NM_TRY(nm_host_write(w, meta, &h));
+    i += h.n;
+  }
+  NM_TRY(nm_runstats(w, meta, up));
+  status = vigie_xmlw_finish(w);
+done:
+  return status;
+}
+
+vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta, const scan_result *results,
+                              size_t count, vigie_error *err) {
+  if (stream == NULL || meta == NULL || (results == NULL && count > 0))
+    return vigie_fail(err, VIGIE_EINVAL, "nmap XML: no stream, meta data or results");
+  if (meta->mode != SCAN_MODE_SYN && meta->mode != SCAN_MODE_CONNECT)
+    return vigie_fail(err, VIGIE_EINVAL,
+                      "nmap XML: the mode must be the engine that ran (syn or connect)");
+  for (size_t i = 0; i < count; i++) {
+    const scan_result *r = &results[i];
+    if ((r->addr.family != AF_INET && r->addr.family != AF_INET6) || r->state < SCAN_STATE_OPEN ||
+        r->state > SCAN_STATE_FILTERED || r->reason < SCAN_REASON_SYN_ACK ||
+        r->reason > SCAN_REASON_UNREACHABLE)
+      return vigie_fail(err, VIGIE_EINVAL, "nmap XML: result %zu has no family, state or reason",
+                        i);
+  }
+  vigie_xmlw *w = vigie_xmlw_new(stream);
+  char *services = meta->space != NULL
+                       ? scan_ports_compact(meta->space->ports, meta->space->port_count)
+                       : scan_ports_compact(NULL, 0);
+  vigie_status status =
+      w != NULL && services != NULL ? nm_document(w, meta, results, count, services) : VIGIE_ENOMEM;
+  if (status == VIGIE_EIO)
+    vigie_fail(err, status, "nmap XML: write failed (disk full or closed output?)");
+  else if (status != VIGIE_OK)
+    vigie_fail(err, status, "nmap XML: %s", vigie_strerror(status));
+  vigie_free(services);
+  vigie_xmlw_free(w);
+  return status;
+}

@@ -1,0 +1,266 @@
+/* Our scan XML (rules/scan.xsd, urn:vigie:scan:1): the record of a run that
+ * --resume reads back (in_xml.c), so it holds everything needed to go on
+ * where the run stopped: seed, shard, resume point, and every result.
+ *
+ * Results come sorted by family, address and port (scan_store_sorted); each
+ * run of one address becomes a <host>. The order is checked rather than
+ * trusted, since an unsorted array would split a host in two and the file
+ * would then fail its own schema when read back. Also home of the two
+ * formatting helpers the other outputs share (times and port lists). */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "vigie/scanner.h"
+
+#define SCAN_XML_NS "urn:vigie:scan:1"
+
+/* 9999-12-31T23:59:59Z: xs:dateTime with a four-digit year stops here. */
+#define SX_MAX_SECONDS INT64_C(253402300799)
+
+/* Stop at the first failure; every caller cleans up at its done: label. */
+#define SX_TRY(expr)                   \
+  do {                                 \
+    status = (expr);                   \
+    if (status != VIGIE_OK) goto done; \
+  } while (0)
+
+/* -------------------------------------------------------------- helpers */
+
+char *scan_time_format(int64_t us, char *buf, size_t len) {
+  struct tm tm;
+  if (buf == NULL || len < SCAN_TIME_LEN || us < 0 || us / 1000000 > SX_MAX_SECONDS) return NULL;
+  time_t secs = (time_t)(us / 1000000);
+  if (gmtime_r(&secs, &tm) == NULL) return NULL;
+  int n =
+      snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+               tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us % 1000000));
+  return n == SCAN_TIME_LEN - 1 ? buf : NULL;
+}
+
+char *scan_ports_compact(const uint16_t *ports, size_t count) {
+  /* "65535-65535," is the longest item: 12 bytes. */
+  char *out = vigie_malloc(count * 12 + 1);
+  size_t o = 0;
+  if (out == NULL) return NULL;
+  for (size_t i = 0; i < count;) {
+    size_t j = i;
+    /* Extend the range while the next port follows on (or repeats). */
+    while (j + 1 < count && ports[j + 1] <= (uint32_t)ports[j] + 1) j++;
+    int n = ports[j] > ports[i] ? snprintf(out + o, 13, "%s%u-%u", o ? "," : "", ports[i], ports[j])
+                                : snprintf(out + o, 13, "%s%u", o ? "," : "", ports[i]);
+    o += (size_t)n;
+    i = j + 1;
+  }
+  out[o] = '\0';
+  return out;
+}
+
+static bool sx_same_addr(const vigie_addr *a, const vigie_addr *b) {
+  if (a->family != b->family) return false;
+  return a->family == AF_INET ? a->v4 == b->v4 : a->v6 == b->v6;
+}
+
+/* The order scan_store_sorted gives: family (AF_INET first), address, port. */
+static int sx_compare(const scan_result *a, const scan_result *b) {
+  if (a->addr.family != b->addr.family) return a->addr.family < b->addr.family ? -1 : 1;
+  if (a->addr.family == AF_INET && a->addr.v4 != b->addr.v4)
+    return a->addr.v4 < b->addr.v4 ? -1 : 1;
+  if (a->addr.family == AF_INET6 && a->addr.v6 != b->addr.v6)
+    return a->addr.v6 < b->addr.v6 ? -1 : 1;
+  return a->port < b->port ? -1 : a->port > b->port;
+}
+
+static vigie_status sx_check_results(const scan_result *results, size_t count, vigie_error *err) {
+  for (size_t i = 0; i < count; i++) {
+    const scan_result *r = &results[i];
+    if (r->addr.family != AF_INET && r->addr.family != AF_INET6)
+      return vigie_fail(err, VIGIE_EINVAL, "scan XML: result %zu has no address family", i);
+    if (r->state < SCAN_STATE_OPEN || r->state > SCAN_STATE_FILTERED ||
+        r->reason < SCAN_REASON_SYN_ACK || r->reason > SCAN_REASON_UNREACHABLE)
+      return vigie_fail(err, VIGIE_EINVAL, "scan XML: result %zu has an unknown state or reason",
+                        i);
+    if (i > 0 && sx_compare(&results[i - 1], r) >= 0)
+      return vigie_fail(err, VIGIE_EINVAL,
+                        "scan XML: results are not sorted by address and port (at %zu)", i);
+  }
+  return VIGIE_OK;
+}
+
+/* ---------------------------------------------------------------- parts */
+
+/* One element a line (a bad port's line number is then worth something in
+ * the reader's messages, and two files diff line by line). */
+static vigie_status sx_nl(vigie_xmlw *w) { return vigie_xmlw_text(w, "\n"); }
+
+static vigie_status sx_time_attr(vigie_xmlw *w, const char *name, int64_t us) {
+  char buf[SCAN_TIME_LEN];
+  if (scan_time_format(us, buf, sizeof buf) == NULL) return VIGIE_EINVAL;
+  return vigie_xmlw_attr(w, name, buf);
+}
+
+/* The arguments one by one, so --resume rebuilds the same scan. */
+static vigie_status sx_argv(vigie_xmlw *w, const scan_meta *meta) {
+  vigie_status status = VIGIE_OK;
+  if (meta->argv == NULL) return VIGIE_OK;
+  SX_TRY(vigie_xmlw_start(w, "argv"));
+  for (int i = 0; i < meta->argc; i++) {
+    SX_TRY(sx_nl(w));
+    SX_TRY(vigie_xmlw_start(w, "arg"));
+    SX_TRY(vigie_xmlw_text(w, meta->argv[i]));
+    SX_TRY(vigie_xmlw_end(w));
+  }
+  SX_TRY(sx_nl(w));
+  SX_TRY(vigie_xmlw_end(w));
+  status = sx_nl(w);
+done:
+  return status;
+}
+
+static vigie_status sx_run(vigie_xmlw *w, const scan_meta *meta) {
+  vigie_status status;
+  SX_TRY(vigie_xmlw_start(w, "tool"));
+  SX_TRY(vigie_xmlw_attr(w, "name", "vigie"));
+  SX_TRY(vigie_xmlw_attr(w, "version", VIGIE_VERSION_STRING));
+  SX_TRY(vigie_xmlw_end(w));
+  SX_TRY(sx_nl(w));
+  SX_TRY(vigie_xmlw_start(w, "args"));
+  SX_TRY(vigie_xmlw_text(w, meta->args != NULL ? meta->args : ""));
+  SX_TRY(vigie_xmlw_end(w));
+  SX_TRY(sx_nl(w));
+  SX_TRY(sx_argv(w, meta));
+  SX_TRY(vigie_xmlw_start(w, "run"));
+  SX_TRY(vigie_xmlw_attr(w, "mode", meta->mode == SCAN_MODE_SYN ? "syn" : "connect"));
+  SX_TRY(sx_time_attr(w, "start", meta->start_us));
+  SX_TRY(sx_time_attr(w, "end", meta->end_us));
+  SX_TRY(vigie_xmlw_attrf(w, "seed", "%" PRIu64, meta->seed));
+  SX_TRY(vigie_xmlw_end(w));
+  SX_TRY(sx_nl(w));
+  SX_TRY(vigie_xmlw_start(w, "shard"));
+  SX_TRY(vigie_xmlw_attrf(w, "index", "%" PRIu32, meta->shard_index));
+  SX_TRY(vigie_xmlw_attrf(w, "count", "%" PRIu32, meta->shard_count));
+  SX_TRY(vigie_xmlw_end(w));
+  status = sx_nl(w);
+done:
+  return status;
+}
+
+/* Stats, resume point and space; a missing stats or space counts as zero
+ * (resuming such a file starts again from the beginning, which is safe). */
+static vigie_status sx_progress(vigie_xmlw *w, const scan_meta *meta, const char *ports) {
+  static const scan_stats no_stats;
+  static const scan_space no_space;
+  const scan_stats *st = meta->stats != NULL ? meta->stats : &no_stats;
+  const scan_space *sp = meta->space != NULL ? meta->space : &no_space;
+  vigie_status status;
+  SX_TRY(vigie_xmlw_start(w, "stats"));
+  SX_TRY(vigie_xmlw_attrf(w, "sent", "%" PRIu64, st->sent));
+  SX_TRY(vigie_xmlw_attrf(w, "received", "%" PRIu64, st->received));
+  SX_TRY(vigie_xmlw_attrf(w, "valid", "%" PRIu64, st->valid));
+  SX_TRY(vigie_xmlw_attrf(w, "pcap-dropped", "%" PRIu64, st->pcap_dropped));
+  SX_TRY(vigie_xmlw_attr(w, "interrupted", st->interrupted ? "true" : "false"));
+  SX_TRY(vigie_xmlw_end(w));
+  SX_TRY(sx_nl(w));
+  SX_TRY(vigie_xmlw_start(w, "resume"));
+  SX_TRY(vigie_xmlw_attrf(w, "next-position", "%" PRIu64, st->next_position));
+  SX_TRY(vigie_xmlw_attrf(w, "range", "%" PRIu64, sp->range));
+  SX_TRY(vigie_xmlw_end(w));
+  SX_TRY(sx_nl(w));
+  SX_TRY(vigie_xmlw_start(w, "space"));
+  SX_TRY(vigie_xmlw_attrf(w, "addresses", "%" PRIu64, sp->address_count));
+  SX_TRY(vigie_xmlw_attrf(w, "port-count", "%" PRIu32, sp->port_count));
+  SX_TRY(vigie_xmlw_attr(w, "ports", ports));
+  SX_TRY(vigie_xmlw_end(w));
+  status = sx_nl(w);
+done:
+  return status;
+}
+
+static vigie_status sx_port(vigie_xmlw *w, const scan_result *r) {
+  vigie_status status;
+  SX_TRY(vigie_xmlw_start(w, "port"));
+  SX_TRY(vigie_xmlw_attrf(w, "number", "%u", r->port));
+  SX_TRY(vigie_xmlw_attr(w, "state", scan_state_name((scan_state)r->state)));
+  SX_TRY(vigie_xmlw_attr(w, "reason", scan_reason_name((scan_reason)r->reason)));
+  SX_TRY(vigie_xmlw_attrf(w, "ttl", "%u", r->ttl));
+  /* 0 (or less) means the engine did not know; a time past year 9999 is a
+   * broken clock: both are left out rather than losing the whole file. */
+  if (r->time_us > 0 && r->time_us / 1000000 <= SX_MAX_SECONDS)
+    SX_TRY(sx_time_attr(w, "time", r->time_us));
+  SX_TRY(vigie_xmlw_end(w));
+  status = sx_nl(w);
+done:
+  return status;
+}
+
+/* One <host> for results[*i] and the following results of the same
+ * address; *i moves past them. */
+static vigie_status sx_host(vigie_xmlw *w, const scan_result *results, size_t count, size_t *i) {
+  char addr[INET6_ADDRSTRLEN + 1];
+  const vigie_addr *a = &results[*i].addr;
+  vigie_status status;
+  vigie_addr_format(a, addr, sizeof addr);
+  SX_TRY(vigie_xmlw_start(w, "host"));
+  SX_TRY(vigie_xmlw_attr(w, "addr", addr));
+  SX_TRY(vigie_xmlw_attr(w, "family", a->family == AF_INET ? "ipv4" : "ipv6"));
+  SX_TRY(sx_nl(w));
+  for (; *i < count && sx_same_addr(a, &results[*i].addr); ++*i) SX_TRY(sx_port(w, &results[*i]));
+  SX_TRY(vigie_xmlw_end(w));
+  status = sx_nl(w);
+done:
+  return status;
+}
+
+/* ----------------------------------------------------------------- main */
+
+static vigie_status sx_document(vigie_xmlw *w, const scan_meta *meta, const scan_result *results,
+                                size_t count, const char *ports) {
+  vigie_status status;
+  SX_TRY(vigie_xmlw_declaration(w));
+  SX_TRY(vigie_xmlw_start(w, "scan"));
+  SX_TRY(vigie_xmlw_attr(w, "xmlns", SCAN_XML_NS));
+  SX_TRY(vigie_xmlw_attr(w, "schemaVersion", "1"));
+  SX_TRY(sx_nl(w));
+  SX_TRY(sx_run(w, meta));
+  SX_TRY(sx_progress(w, meta, ports));
+  for (size_t i = 0; i < count;) SX_TRY(sx_host(w, results, count, &i));
+  status = vigie_xmlw_finish(w);
+done:
+  return status;
+}
+
+vigie_status scan_output_xml(FILE *stream, const scan_meta *meta, const scan_result *results,
+                             size_t count, vigie_error *err) {
+  vigie_xmlw *w = NULL;
+  char *ports = NULL;
+  if (stream == NULL || meta == NULL || (results == NULL && count > 0))
+    return vigie_fail(err, VIGIE_EINVAL, "scan XML: no stream, meta data or results");
+  if (meta->mode != SCAN_MODE_SYN && meta->mode != SCAN_MODE_CONNECT)
+    return vigie_fail(err, VIGIE_EINVAL,
+                      "scan XML: the mode must be the engine that ran (syn or connect)");
+  char buf[SCAN_TIME_LEN];
+  if (scan_time_format(meta->start_us, buf, sizeof buf) == NULL ||
+      scan_time_format(meta->end_us, buf, sizeof buf) == NULL)
+    return vigie_fail(err, VIGIE_EINVAL,
+                      "scan XML: a start or end time is outside the years 1970 to 9999");
+  vigie_status status = sx_check_results(results, count, err);
+  if (status != VIGIE_OK) return status;
+  w = vigie_xmlw_new(stream);
+  ports = meta->space != NULL ? scan_ports_compact(meta->space->ports, meta->space->port_count)
+                              : scan_ports_compact(NULL, 0);
+  if (w == NULL || ports == NULL) {
+    status = vigie_fail(err, VIGIE_ENOMEM, "scan XML: out of memory");
+    goto done;
+  }
+  status = sx_document(w, meta, results, count, ports);
+  if (status == VIGIE_EIO)
+    vigie_fail(err, status, "scan XML: write failed (disk full or closed output?)");
+  else if (status != VIGIE_OK)
+    vigie_fail(err, status, "scan XML: %s", vigie_strerror(status));
+done:
+  vigie_free(ports);
+  vigie_xmlw_free(w);
+  return status;
+}
