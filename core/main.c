@@ -8,6 +8,7 @@
 #include "vigie_config.h"
 
 static const cmd_desc *const commands[] = {
+    &cmd_scan,
     &cmd_targets,
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

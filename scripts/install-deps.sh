@@ -16,12 +16,15 @@ build_pkgs=(
 )
 tool_pkgs=(
   libxml2-utils xsltproc openssl iproute2 nftables procps psmisc netcat-openbsd
-  curl ldap-utils python3
+  curl ldap-utils python3 nmap ndiff
 )
 daemon_pkgs=(
   nginx-light openssh-server postfix vsftpd slapd postgresql samba dcmtk
 )
+# The benchmarks compare vigie with these; only `install-deps.sh --bench` adds them.
+bench_pkgs=(masscan zmap time)
 pkgs=("${build_pkgs[@]}" "${tool_pkgs[@]}" "${daemon_pkgs[@]}")
+if [ "${1:-}" = "--bench" ]; then pkgs+=("${bench_pkgs[@]}"); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

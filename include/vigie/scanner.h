@@ -1,0 +1,319 @@
+/* vigie scanner — discovery of open, closed and filtered TCP ports.
+ *
+ * Pieces, each usable alone and tested alone:
+ *   - scan_perm / scan_walk: a keyed, table-free permutation of the probe
+ *     index space (address x port), split into exact shards, resumable;
+ *   - scan_siphash24 / scan_cookie: stateless validation of SYN answers;
+ *   - scan_ratelimit: a token bucket in packets per second;
+ *   - scan_store: the results, deduplicated, compact, sorted on demand;
+ *   - scan_run_connect / scan_run_syn: the two engines;
+ *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines.
+ *
+ * Ownership follows core.h: *_new / *_free pairs, borrowed pointers say so.
+ * No function here exits or prints on its own: statuses go up to main, and
+ * what a user sees goes through the vigie_log the caller passes.
+ */
+#ifndef VIGIE_SCANNER_H
+#define VIGIE_SCANNER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vigie/core.h"
+
+/* ----------------------------------------------------- probe index space */
+
+/* A keyed bijection of [0, range): a Feistel network over a domain a*b just
+ * above range, with cycle walking, so it needs no table and O(1) memory. */
+typedef struct scan_perm {
+  uint64_t range;  /* size of the index space */
+  uint64_t a, b;   /* the Feistel domain is a*b >= range */
+  uint64_t key[4]; /* round keys, derived from the seed */
+} scan_perm;
+
+/** Set up a permutation of [0, range) for seed. range 0 is allowed (empty).
+ * \return VIGIE_OK (nothing can fail today; kept for future key checks). */
+vigie_status scan_perm_init(scan_perm *perm, uint64_t range, uint64_t seed);
+
+/** The index that position takes in the permuted order; position < range. */
+uint64_t scan_perm_at(const scan_perm *perm, uint64_t position);
+
+/* A shard's walk over positions: shard i of n visits positions p with
+ * p % n == i, in order, so shards partition the space exactly. The walk's
+ * position is the resume point: everything before it has been sent. */
+typedef struct scan_walk {
+  uint64_t position; /* next position to visit */
+  uint64_t step;     /* the shard count */
+  uint64_t range;
+} scan_walk;
+
+/** Start shard index (0-based) of count over [0, range), at the first
+ * position of the shard at or after resume_from. */
+void scan_walk_init(scan_walk *walk, uint64_t range, uint32_t index, uint32_t count,
+                    uint64_t resume_from);
+/** Next position of the shard. \return false when the shard is done. */
+bool scan_walk_next(scan_walk *walk, uint64_t *position);
+
+/* The targets x ports product that an index decodes into: addresses vary
+ * fastest, so consecutive indices hit different hosts. */
+typedef struct scan_space {
+  const vigie_targets *targets; /* borrowed, finalized */
+  uint16_t *ports;              /* owned, ascending */
+  uint32_t port_count;
+  uint64_t address_count;       /* IPv4 then IPv6 addresses */
+  uint64_t range;               /* address_count * port_count */
+} scan_space;
+
+/** Build the space of targets x ports. \return VIGIE_ETOOBIG when the
+ * product exceeds 2^63 probes (a large IPv6 prefix: narrow it), VIGIE_EEMPTY
+ * when it is empty. Free with scan_space_free. */
+vigie_status scan_space_init(scan_space *space, const vigie_targets *targets,
+                             const vigie_ports *ports, vigie_error *err);
+void scan_space_free(scan_space *space);
+/** Decode an index into its address and port. */
+void scan_space_at(const scan_space *space, uint64_t index, vigie_addr *addr, uint16_t *port);
+
+/* ---------------------------------------------------------------- cookies */
+
+typedef struct scan_key {
+  uint64_t k0, k1;
+} scan_key;
+
+/** SipHash-2-4 (Aumasson and Bernstein) of data under key. */
+uint64_t scan_siphash24(const scan_key *key, const void *data, size_t len);
+
+/** Derive a scan key from a seed (the same seed gives the same key, so a
+ * resumed scan validates answers the same way). */
+void scan_key_from_seed(scan_key *key, uint64_t seed);
+
+/* What a SYN probe carries so that any answer can be checked with no state:
+ * the source port and the sequence number are a keyed hash of the 4-tuple
+ * (source address, destination address, destination port). */
+typedef struct scan_cookie {
+  uint16_t source_port;
+  uint32_t sequence;
+} scan_cookie;
+
+/** The cookie of a probe from src to dst:dport. The source port is drawn in
+ * [port_base, port_base + port_span). src and dst share one family. */
+scan_cookie scan_cookie_make(const scan_key *key, const vigie_addr *src, const vigie_addr *dst,
+                             uint16_t dport, uint16_t port_base, uint16_t port_span);
+
+/** Whether an answer from dst:dport to src:sport acknowledging ack (the
+ * SYN-ACK's or RST's acknowledgement number) answers one of our probes. */
+bool scan_cookie_check(const scan_key *key, const vigie_addr *src, const vigie_addr *dst,
+                       uint16_t dport, uint16_t sport, uint32_t ack, uint16_t port_base,
+                       uint16_t port_span);
+
+/* ------------------------------------------------------------ rate limit */
+
+/* A token bucket: rate tokens a second, at most burst kept, so sending in
+ * batches never exceeds the rate over any second. */
+typedef struct scan_ratelimit {
+  double rate;    /* packets per second; 0 means unlimited */
+  double burst;   /* largest batch allowed at once */
+  double tokens;
+  uint64_t last_ns;
+} scan_ratelimit;
+
+void scan_ratelimit_init(scan_ratelimit *rl, double rate, unsigned burst, uint64_t now_ns);
+/** Take up to want tokens. \return how many were granted (0..want). */
+unsigned scan_ratelimit_take(scan_ratelimit *rl, unsigned want, uint64_t now_ns);
+/** Nanoseconds until at least one token is available (0 if one is now). */
+uint64_t scan_ratelimit_delay_ns(const scan_ratelimit *rl, uint64_t now_ns);
+
+/** CLOCK_MONOTONIC in nanoseconds. */
+uint64_t scan_now_ns(void);
+
+/* --------------------------------------------------------------- results */
+
+typedef enum scan_state {
+  SCAN_STATE_OPEN = 1,
+  SCAN_STATE_CLOSED = 2,
+  SCAN_STATE_FILTERED = 3
+} scan_state;
+
+/* Why a state was given; the names follow nmap's "reason" attribute. */
+typedef enum scan_reason {
+  SCAN_REASON_SYN_ACK = 1,     /* SYN mode: SYN-ACK received */
+  SCAN_REASON_RESET = 2,       /* SYN mode: RST received */
+  SCAN_REASON_NO_RESPONSE = 3, /* no answer after every retry */
+  SCAN_REASON_CONNECTED = 4,   /* connect mode: the handshake completed */
+  SCAN_REASON_REFUSED = 5,     /* connect mode: ECONNREFUSED */
+  SCAN_REASON_UNREACHABLE = 6  /* ICMP or EHOSTUNREACH/ENETUNREACH */
+} scan_reason;
+
+typedef struct scan_result {
+  vigie_addr addr;
+  uint16_t port;
+  uint8_t state;  /* scan_state */
+  uint8_t reason; /* scan_reason */
+  uint8_t ttl;    /* of the answer, 0 when unknown */
+  int64_t time_us; /* wall clock (Unix time, microseconds) of the answer */
+} scan_result;
+
+const char *scan_state_name(scan_state state);   /* "open"...; static */
+const char *scan_reason_name(scan_reason reason); /* "syn-ack"...; static */
+
+/* The results of a scan: one entry per (address, port), later answers of
+ * the same pair ignored; compact (IPv4 entries take 16 bytes) so that a
+ * million open ports fit well under the 64 MiB budget. */
+typedef struct scan_store scan_store;
+
+/** \return a new empty store, or NULL on ENOMEM. */
+scan_store *scan_store_new(void);
+void scan_store_free(scan_store *store);
+/** Add a result. \param[out] added  whether it was new (may be NULL). */
+vigie_status scan_store_add(scan_store *store, const scan_result *result, bool *added);
+/** Whether (addr, port) already has a result. */
+bool scan_store_has(const scan_store *store, const vigie_addr *addr, uint16_t port);
+/** Whether addr answered at all (any state): the host is up. */
+bool scan_store_host_up(const scan_store *store, const vigie_addr *addr);
+size_t scan_store_count(const scan_store *store);
+/** After the last retry: every (address, port) of space that has no result,
+ * on an address that answered on some port, becomes filtered with reason
+ * no-response; silent addresses stay absent (host down). Each new result is
+ * passed to on_result when it is not NULL. */
+vigie_status scan_store_fill_filtered(scan_store *store, const scan_space *space,
+                                      void (*on_result)(const scan_result *, void *), void *user,
+                                      vigie_error *err);
+/** Every result, sorted by family, address, then port.
+ * \param[out] out  a new array the caller frees with vigie_free */
+vigie_status scan_store_sorted(const scan_store *store, scan_result **out, size_t *count);
+
+/* ---------------------------------------------------------------- engines */
+
+typedef enum scan_mode {
+  SCAN_MODE_AUTO = 0, /* SYN when raw sockets are allowed, else connect */
+  SCAN_MODE_SYN = 1,
+  SCAN_MODE_CONNECT = 2
+} scan_mode;
+
+/* Everything an engine needs; built once by the command, read-only after. */
+typedef struct scan_config {
+  const scan_space *space;   /* borrowed */
+  scan_mode mode;
+  double rate;               /* probes per second */
+  unsigned retries;          /* extra probes for pairs with no answer */
+  double wait_s;             /* wait after the last probe */
+  uint32_t shard_index;      /* 0-based */
+  uint32_t shard_count;      /* >= 1 */
+  uint64_t seed;
+  uint64_t resume_from;      /* first walk position to send */
+  const char *interface;     /* SYN: NULL picks the route's */
+  vigie_addr source;         /* SYN: source address; family 0 picks */
+  unsigned max_inflight;     /* connect: global limit */
+  unsigned max_per_host;     /* connect: per-address limit */
+  double timeout_s;          /* connect: one attempt's timeout */
+  volatile sig_atomic_t *stop; /* set by the signal handler: stop sending */
+  vigie_log *log;            /* progress and messages */
+  /* Called once per new result, as it is found (JSON lines stream from
+   * here); may be NULL. */
+  void (*on_result)(const scan_result *result, void *user);
+  void *user;
+} scan_config;
+
+typedef struct scan_stats {
+  uint64_t sent;           /* probes sent, retries included */
+  uint64_t received;       /* packets or completions seen */
+  uint64_t valid;          /* answers that passed validation */
+  uint64_t pcap_dropped;   /* SYN: drops libpcap reports */
+  uint64_t next_position;  /* resume point: every position before it was sent */
+  bool interrupted;        /* stopped by *stop before the end */
+  double elapsed_s;
+} scan_stats;
+
+/** connect() discovery: epoll, non-blocking connects, global and per-host
+ * limits; open = handshake done, closed = refused, filtered = timeout after
+ * the retries (only for hosts that answered on some port). */
+vigie_status scan_run_connect(const scan_config *cfg, scan_store *store, scan_stats *stats,
+                              vigie_error *err);
+
+/** Stateless SYN discovery: raw socket send, libpcap receive, cookies.
+ * \return VIGIE_EPERM when raw sockets are not allowed. */
+vigie_status scan_run_syn(const scan_config *cfg, scan_store *store, scan_stats *stats,
+                          vigie_error *err);
+
+/** Whether this process may open raw sockets (root or CAP_NET_RAW). */
+bool scan_raw_allowed(void);
+
+/* ---------------------------------------------------------------- outputs */
+
+/* What every output format is told about the scan besides its results. */
+typedef struct scan_meta {
+  const char *args;        /* the command line, for the record */
+  int argc;                /* the scan command's arguments, saved for --resume */
+  char *const *argv;
+  scan_mode mode;          /* the engine that ran (SYN or connect) */
+  int64_t start_us, end_us; /* Unix time, microseconds */
+  const scan_space *space;
+  const scan_stats *stats;
+  uint64_t seed;
+  uint32_t shard_index, shard_count;
+  /* Service names for nmap's <service name="..." method="table">, borrowed;
+   * NULL (or a port it does not know) leaves the service out, as nmap does
+   * for a port missing from nmap-services. */
+  const vigie_portdb *portdb;
+} scan_meta;
+
+/* "2026-11-25T10:00:00.123456Z" and its NUL. */
+#define SCAN_TIME_LEN 28
+
+/** Unix microseconds as a UTC xs:dateTime with microseconds (our scan XML
+ * and JSON lines). \param[out] buf  SCAN_TIME_LEN bytes
+ * \return buf, or NULL when us falls outside the years 1970 to 9999. */
+char *scan_time_format(int64_t us, char *buf, size_t len);
+
+/** Ascending ports as an nmap-style list with merged ranges: {22, 80, 81,
+ * 82} gives "22,80-82"; no port gives "". Duplicates are merged too.
+ * \return a new string the caller frees with vigie_free, or NULL on ENOMEM. */
+char *scan_ports_compact(const uint16_t *ports, size_t count);
+
+/** Our scan XML (rules/scan.xsd): every result, the meta data and the
+ * resume point, written to stream. Hosts that answered get their filtered
+ * ports listed; silent hosts are absent. results must be sorted as
+ * scan_store_sorted gives them, each (address, port) once.
+ * \return VIGIE_EINVAL for unsorted results, an unknown state or reason, a
+ * mode other than SYN or connect, or a start or end outside 1970-9999;
+ * VIGIE_EIO when the stream fails (nothing is complete then). */
+vigie_status scan_output_xml(FILE *stream, const scan_meta *meta, const scan_result *results,
+                             size_t count, vigie_error *err);
+
+/** nmap-compatible XML (-oX), read by ndiff and nmap.xsl, valid against
+ * nmap.dtd but for scanner="vigie" (the DTD allows only "nmap": we name the
+ * real producer). Service names come from meta->portdb when set. */
+vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta, const scan_result *results,
+                              size_t count, vigie_error *err);
+
+/** One JSON object for one result, with its newline (--jsonl): ip, port,
+ * proto, state, reason, ttl, timestamp (null when unknown). No flush.
+ * \return VIGIE_EINVAL for a result with no family, state or reason;
+ * VIGIE_EIO when the stream has failed. */
+vigie_status scan_output_jsonl(FILE *stream, const scan_result *result);
+
+/* How a saved scan ran, for --resume: enough to rebuild the same probe
+ * order and cookies and to start where it stopped. */
+typedef struct scan_saved {
+  char **argv;             /* owned: the scan command's arguments, NULL-terminated */
+  int argc;
+  uint64_t seed;
+  uint32_t shard_index, shard_count;
+  scan_mode mode;
+  uint64_t next_position;  /* the resume point */
+  uint64_t range;          /* the probe index space it walked */
+} scan_saved;
+
+/** Read back our scan XML (for --resume): validated against xsd_path
+ * (required; the caller finds it with vigie_data_path("scan.xsd")), each
+ * result added to store, the run's facts in saved (free it with
+ * scan_saved_free, also after a failure). "syn-ack" reads as
+ * SCAN_REASON_CONNECTED in a connect-mode file, as SCAN_REASON_SYN_ACK in a
+ * SYN one. Errors name the file and line. After a failure the store may hold
+ * part of the file: throw it away. */
+vigie_status scan_input_xml(const char *path, const char *xsd_path, scan_store *store,
+                            scan_saved *saved, vigie_error *err);
+void scan_saved_free(scan_saved *saved);
+
+#endif
