@@ -1,0 +1,108 @@
+/* vigie scanner internals: what the scanner's own files and their tests
+ * share, and nothing else includes. The public interface is
+ * include/vigie/scanner.h.
+ */
+#ifndef VIGIE_SCAN_INT_H
+#define VIGIE_SCAN_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigie/scanner.h"
+
+/* ------------------------------------------------------------ SYN probes */
+
+/* The source ports of SYN probes: [40000, 56384), 16384 ports. The range
+ * is a power of two so the cookie spreads evenly over it, sits above the
+ * ports services listen on, and gives 14 bits of cookie on top of the 32 of
+ * the sequence number. It overlaps Linux's ephemeral range (32768-60999):
+ * a SYN-ACK to one of the kernel's own connections reaches our filter but
+ * fails the cookie check, and the kernel's connections are unharmed (our
+ * answers never reach a socket: the kernel resets them, see DESIGN.md). */
+#define SCAN_SYN_PORT_BASE 40000u
+#define SCAN_SYN_PORT_SPAN 16384u
+
+/* What a probe looks like on the wire: an ordinary SYN, so that stacks and
+ * middle boxes answer it as they answer any client. */
+#define SCAN_SYN_TTL 64u
+#define SCAN_SYN_WINDOW 1024u
+#define SCAN_SYN_MSS 1460u
+/* Largest probe: IPv6 header 40 + TCP header 20 + MSS option 4. */
+#define SCAN_SYN_MAX_LEN 64u
+
+/* TCP flag bits (the 14th byte of the TCP header). */
+#define SCAN_TCP_FIN 0x01u
+#define SCAN_TCP_SYN 0x02u
+#define SCAN_TCP_RST 0x04u
+#define SCAN_TCP_PSH 0x08u
+#define SCAN_TCP_ACK 0x10u
+
+/* One probe: source and destination share one family. */
+typedef struct scan_syn_probe {
+  vigie_addr src, dst;
+  uint16_t sport, dport;
+  uint32_t seq;
+  uint16_t ip_id; /* IPv4 identification; unused for IPv6 */
+} scan_syn_probe;
+
+/** Craft the whole IP packet of a SYN (IPv4 or IPv6 header, TCP header with
+ * an MSS option, both checksums) into buf.
+ * \return its length (44 for IPv4, 64 for IPv6), or 0 when cap is too small
+ * or the families are unknown or differ. */
+size_t scan_packet_syn(uint8_t *buf, size_t cap, const scan_syn_probe *probe);
+
+/* --------------------------------------------------------------- answers */
+
+typedef enum scan_parse_status {
+  SCAN_PARSE_OK = 0,
+  SCAN_PARSE_TRUNCATED = 1, /* a header runs past the captured bytes */
+  SCAN_PARSE_MALFORMED = 2, /* a length or version field is impossible */
+  SCAN_PARSE_IGNORED = 3    /* well formed but not a TCP segment we read:
+                               another protocol, a fragment, a link type
+                               we do not know */
+} scan_parse_status;
+
+/* A TCP segment as received, every field in host order. */
+typedef struct scan_answer {
+  vigie_addr src, dst;
+  uint16_t sport, dport;
+  uint32_t seq, ack;
+  uint8_t flags; /* SCAN_TCP_* */
+  uint8_t ttl;   /* IPv4 TTL or IPv6 hop limit */
+  uint16_t window;
+  uint16_t mss; /* the MSS option's value, 0 when absent */
+} scan_answer;
+
+/** Parse one captured frame. A pure function of its arguments: every byte
+ * is read through bounds checks against len (the captured length), and the
+ * TCP header with its options must lie wholly within it.
+ * \param[in] frame     the captured bytes
+ * \param[in] len       their number
+ * \param[in] linktype  pcap_datalink()'s value: DLT_EN10MB (with up to two
+ *                      802.1Q/802.1ad tags), DLT_LINUX_SLL, DLT_LINUX_SLL2,
+ *                      DLT_RAW, DLT_IPV4, DLT_IPV6, DLT_NULL, DLT_LOOP
+ * \param[out] out      filled only on SCAN_PARSE_OK */
+scan_parse_status scan_packet_parse(const uint8_t *frame, size_t len, int linktype,
+                                    scan_answer *out);
+
+/* ------------------------------------------------------------ privileges */
+
+/** Give up root for good, once the raw sockets and the capture are open.
+ *  - Started through sudo (real uid 0 and SUDO_UID/SUDO_GID set) or as a
+ *    set-user-ID root program (real uid not 0, effective uid 0): become the
+ *    invoking user, real, effective and saved IDs alike, with that user's
+ *    supplementary groups; then check that root cannot be taken back.
+ *  - Not root but holding capabilities (setcap cap_net_raw+ep): clear every
+ *    capability.
+ *  - Plain root (real uid 0, no SUDO_UID): nothing. The user chose to run as
+ *    root and may have asked for output files only root can write; dropping
+ *    to "nobody" would break them. Run through sudo to get the drop.
+ * Idempotent: a second call finds nothing left to drop.
+ * scan_run_syn calls it right after opening its sockets and capture, before
+ * any packet is parsed, so the parser never runs as root; a caller may call
+ * it earlier when it needs no raw socket at all (connect scans).
+ * \return VIGIE_EPERM with err set when a step fails (the process must then
+ * stop: it may still hold root). */
+vigie_status scan_drop_privileges(vigie_error *err);
+
+#endif
