@@ -436,7 +436,9 @@ vigie_status scan_run_connect(const scan_config *cfg, scan_store *store, scan_st
   stats->interrupted = cfg->stop != NULL && *cfg->stop;
   stats->next_position = e.pass == 0 ? conn_resume_point(&e) : cfg->space->range;
   vigie_log_progress_clear(cfg->log);
-  if (status == VIGIE_OK && !stats->interrupted)
+  /* A shard probed only its share of each host's ports: the rest belong
+   * to other shards and must not be called filtered here. */
+  if (status == VIGIE_OK && !stats->interrupted && cfg->shard_count <= 1)
     status = scan_store_fill_filtered(store, cfg->space, cfg->on_result, cfg->user, err);
   stats->elapsed_s = (double)(scan_now_ns() - e.start_ns) / 1e9;
   conn_engine_free(&e);

@@ -112,7 +112,8 @@ scan_cookie scan_cookie_make(const scan_key *key, const vigie_addr *src, const v
   uint64_t h = tuple_hash(key, src, dst, dport);
   scan_cookie c;
   c.sequence = (uint32_t)h;
-  c.source_port = (uint16_t)(port_base + (uint32_t)(h >> 32) % effective_span(port_base, port_span));
+  c.source_port =
+      (uint16_t)(port_base + (uint32_t)(h >> 32) % effective_span(port_base, port_span));
   return c;
 }
 

@@ -8,10 +8,20 @@
  * no product or sum of positions can overflow.
  */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "vigie/scanner.h"
 
 #define SPACE_MAX ((vigie_u128)1 << 63)
+
+/* The targets' merged ranges, IPv4 then IPv6, with the number of addresses
+ * before each: the space is below 2^63, so these counts fit 64 bits and the
+ * search compares plain words, unlike vigie_targets_at's 128-bit ones. */
+struct scan_space_index {
+  size_t n, n4;      /* ranges; the first n4 are IPv4 */
+  uint64_t *start;   /* start[k]: addresses in ranges 0..k-1 (start[0] = 0) */
+  vigie_u128 *first; /* first address of range k (IPv4 in the low bits) */
+};
 
 /* The ports of p, ascending, in a new array. */
 static vigie_status copy_ports(const vigie_ports *p, uint16_t **out, uint32_t *count) {
@@ -40,12 +50,14 @@ static int log2_u128(vigie_u128 x) {
 
 static vigie_status check_size(vigie_u128 addresses, uint32_t port_count, vigie_error *err) {
   if (addresses == 0 && port_count == 0) {
-    return vigie_fail(err, VIGIE_EEMPTY, "nothing to scan: no address (every target excluded or "
-                                         "none given) and no port");
+    return vigie_fail(err, VIGIE_EEMPTY,
+                      "nothing to scan: no address (every target excluded or "
+                      "none given) and no port");
   }
   if (addresses == 0) {
-    return vigie_fail(err, VIGIE_EEMPTY, "nothing to scan: no address left (every target was "
-                                         "excluded, or none was given)");
+    return vigie_fail(err, VIGIE_EEMPTY,
+                      "nothing to scan: no address left (every target was "
+                      "excluded, or none was given)");
   }
   if (port_count == 0) return vigie_fail(err, VIGIE_EEMPTY, "nothing to scan: no port given");
   /* Both factors are checked first so the product cannot overflow 128 bits. */
@@ -56,6 +68,44 @@ static vigie_status check_size(vigie_u128 addresses, uint32_t port_count, vigie_
                       "2^64 addresses)",
                       port_count, port_count > 1 ? "s" : "", log2_u128(addresses));
   }
+  return VIGIE_OK;
+}
+
+static void index_free(struct scan_space_index *idx) {
+  if (idx == NULL) return;
+  vigie_free(idx->first);
+  vigie_free(idx);
+}
+
+/* Copy the ranges of t and count the addresses before each. */
+static vigie_status index_build(const vigie_targets *t, struct scan_space_index **out) {
+  size_t n4, n6;
+  const vigie_range4 *r4 = vigie_targets_ranges4(t, &n4);
+  const vigie_range6 *r6 = vigie_targets_ranges6(t, &n6);
+  struct scan_space_index *idx = vigie_calloc(1, sizeof *idx);
+  uint64_t total = 0;
+  *out = NULL;
+  if (idx == NULL) return VIGIE_ENOMEM;
+  idx->n = n4 + n6;
+  idx->n4 = n4;
+  /* One block: the 16-byte addresses first, so both arrays stay aligned. */
+  idx->first = vigie_malloc(idx->n * (sizeof *idx->first + sizeof *idx->start));
+  if (idx->first == NULL) {
+    index_free(idx);
+    return VIGIE_ENOMEM;
+  }
+  idx->start = (uint64_t *)(idx->first + idx->n);
+  for (size_t k = 0; k < n4; k++) {
+    idx->first[k] = r4[k].first;
+    idx->start[k] = total;
+    total += (uint64_t)r4[k].last - r4[k].first + 1;
+  }
+  for (size_t k = 0; k < n6; k++) { /* sizes fit: the total was checked below 2^63 */
+    idx->first[n4 + k] = r6[k].first;
+    idx->start[n4 + k] = total;
+    total += (uint64_t)(r6[k].last - r6[k].first) + 1;
+  }
+  *out = idx;
   return VIGIE_OK;
 }
 
@@ -74,6 +124,11 @@ vigie_status scan_space_init(scan_space *space, const vigie_targets *targets,
   }
   status = check_size(addresses, space->port_count, err);
   if (status != VIGIE_OK) goto done;
+  status = index_build(targets, &space->index);
+  if (status != VIGIE_OK) {
+    vigie_fail(err, status, "out of memory while indexing the target ranges");
+    goto done;
+  }
   space->targets = targets;
   space->address_count = (uint64_t)addresses;
   space->range = space->address_count * space->port_count;
@@ -85,7 +140,41 @@ done:
 void scan_space_free(scan_space *space) {
   if (space == NULL) return;
   vigie_free(space->ports);
+  index_free(space->index);
   memset(space, 0, sizeof *space);
+}
+
+/* The range holding address number i: the last k with start[k] <= i.
+ * Branch-free, with a sign mask rather than a comparison, and the mask
+ * hidden from the optimiser, which would otherwise turn it back into a jump
+ * (clang 14 does): a random index goes either way half the time, and a
+ * mispredicted jump per level costs more than the whole search. */
+static inline size_t index_find(const struct scan_space_index *idx, uint64_t i) {
+  const uint64_t *base = idx->start;
+  size_t len = idx->n;
+  while (len > 1) {
+    size_t half = len / 2;
+    /* All ones when i < base[half]: both are below 2^63, so the top bit of
+     * their difference is set exactly when it wrapped below zero. */
+    size_t before = (size_t)0 - (size_t)((i - base[half]) >> 63);
+    __asm__("" : "+r"(before)); /* opaque: clang would rebuild the jump */
+    base += half & ~before;
+    len -= half;
+  }
+  return (size_t)(base - idx->start);
+}
+
+static inline void index_at(const struct scan_space_index *idx, uint64_t i, vigie_addr *addr) {
+  size_t k = index_find(idx, i);
+  vigie_u128 a = idx->first[k] + (i - idx->start[k]);
+  memset(addr, 0, sizeof *addr);
+  if (k < idx->n4) {
+    addr->family = AF_INET;
+    addr->v4 = (uint32_t)a;
+  } else {
+    addr->family = AF_INET6;
+    addr->v6 = a;
+  }
 }
 
 void scan_space_at(const scan_space *space, uint64_t index, vigie_addr *addr, uint16_t *port) {
@@ -99,5 +188,8 @@ void scan_space_at(const scan_space *space, uint64_t index, vigie_addr *addr, ui
   host = index % space->address_count;
   slot = index / space->address_count;
   *port = space->ports[slot];
-  vigie_targets_at(space->targets, host, addr);
+  if (space->index != NULL)
+    index_at(space->index, host, addr);
+  else
+    vigie_targets_at(space->targets, host, addr);
 }

@@ -97,9 +97,7 @@ static inline addr6 split6(vigie_u128 v) {
   return a;
 }
 
-static inline vigie_u128 join6(uint64_t hi, uint64_t lo) {
-  return ((vigie_u128)hi << 64) | lo;
-}
+static inline vigie_u128 join6(uint64_t hi, uint64_t lo) { return ((vigie_u128)hi << 64) | lo; }
 
 /* Whether a table of cap slots must grow before holding n + 1 entries. */
 static inline bool needs_growth(size_t n, size_t cap) { return (n + 1) * 10 > cap * 7; }
@@ -229,9 +227,9 @@ static bool shows_up(uint8_t reason) {
 }
 
 static bool valid_result(const scan_result *r) {
-  return (r->addr.family == AF_INET || r->addr.family == AF_INET6) &&
-         r->state >= SCAN_STATE_OPEN && r->state <= SCAN_STATE_FILTERED &&
-         r->reason >= SCAN_REASON_SYN_ACK && r->reason <= SCAN_REASON_UNREACHABLE;
+  return (r->addr.family == AF_INET || r->addr.family == AF_INET6) && r->state >= SCAN_STATE_OPEN &&
+         r->state <= SCAN_STATE_FILTERED && r->reason >= SCAN_REASON_SYN_ACK &&
+         r->reason <= SCAN_REASON_UNREACHABLE;
 }
 
 /* Add an IPv4 result known to be absent and valid. Every table that may
@@ -376,8 +374,8 @@ vigie_status scan_store_fill_filtered(scan_store *store, const scan_space *space
   size_t n_hosts = 0;
   vigie_status status;
   /* One time for all: the moment the last retry was given up on. */
-  scan_result r = {.state = SCAN_STATE_FILTERED, .reason = SCAN_REASON_NO_RESPONSE,
-                   .time_us = wall_us()};
+  scan_result r = {
+      .state = SCAN_STATE_FILTERED, .reason = SCAN_REASON_NO_RESPONSE, .time_us = wall_us()};
   if (store == NULL || space == NULL || space->targets == NULL) {
     return vigie_fail(err, VIGIE_EINVAL, "scan_store_fill_filtered: NULL argument");
   }
@@ -455,8 +453,8 @@ static void sorted6(const table6 *t, const void **ptrs, scan_result *out) {
   qsort(ptrs, n, sizeof *ptrs, cmp_entry6);
   for (size_t i = 0; i < n; i++) {
     const entry6 *e = ptrs[i];
-    out[i] = result_of(AF_INET6, 0, join6(e->hi, e->lo), e->port, e->ttl, e->state_reason,
-                       e->time_us);
+    out[i] =
+        result_of(AF_INET6, 0, join6(e->hi, e->lo), e->port, e->ttl, e->state_reason, e->time_us);
   }
 }
 

@@ -64,6 +64,11 @@ typedef struct scan_space {
   uint32_t port_count;
   uint64_t address_count;       /* IPv4 then IPv6 addresses */
   uint64_t range;               /* address_count * port_count */
+  /* Private to scan_space.c, owned: a decode table copied from the targets'
+   * ranges, so that scan_space_at is a branch-free search (about 15 ns
+   * instead of 75 for a random index over a thousand ranges). A space filled
+   * in by hand leaves it NULL and decodes through vigie_targets_at. */
+  struct scan_space_index *index;
 } scan_space;
 
 /** Build the space of targets x ports. \return VIGIE_ETOOBIG when the
@@ -169,7 +174,10 @@ void scan_store_free(scan_store *store);
 vigie_status scan_store_add(scan_store *store, const scan_result *result, bool *added);
 /** Whether (addr, port) already has a result. */
 bool scan_store_has(const scan_store *store, const vigie_addr *addr, uint16_t port);
-/** Whether addr answered at all (any state): the host is up. */
+/** Whether addr answered at all: some result of it, in any state, came from
+ * the address itself, that is any reason but no-response and unreachable
+ * (an ICMP unreachable or EHOSTUNREACH comes from a router, and says the
+ * host is down): the host is up. */
 bool scan_store_host_up(const scan_store *store, const vigie_addr *addr);
 size_t scan_store_count(const scan_store *store);
 /** After the last retry: every (address, port) of space that has no result,

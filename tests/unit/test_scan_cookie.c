@@ -231,6 +231,6 @@ TEST(cookie_sequences_look_uniform) {
 }
 
 TEST_MAIN(TEST_CASE_ENTRY(siphash_reference_vectors), TEST_CASE_ENTRY(key_from_seed),
-          TEST_CASE_ENTRY(cookie_round_trip_and_forgeries), TEST_CASE_ENTRY(cookie_families_do_not_mix),
-          TEST_CASE_ENTRY(cookie_stale_key_rejected), TEST_CASE_ENTRY(cookie_source_port_range),
-          TEST_CASE_ENTRY(cookie_sequences_look_uniform))
+          TEST_CASE_ENTRY(cookie_round_trip_and_forgeries),
+          TEST_CASE_ENTRY(cookie_families_do_not_mix), TEST_CASE_ENTRY(cookie_stale_key_rejected),
+          TEST_CASE_ENTRY(cookie_source_port_range), TEST_CASE_ENTRY(cookie_sequences_look_uniform))

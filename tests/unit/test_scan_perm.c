@@ -44,9 +44,9 @@ static bool visits_all_once(uint64_t range, uint64_t seed) {
 }
 
 TEST(perm_is_a_bijection) {
-  static const uint64_t sizes[] = {0,    1,    2,     3,     4,     5,     7,      8,
-                                   9,    15,   16,    17,    63,    64,    65,     100,
-                                   255,  256,  257,   1000,  4095,  4096,  4097,   65535,
+  static const uint64_t sizes[] = {0,     1,     2,     3,      4,       5,       7,      8,
+                                   9,     15,    16,    17,     63,      64,      65,     100,
+                                   255,   256,   257,   1000,   4095,    4096,    4097,   65535,
                                    65536, 65537, 99991, 131072, 1000003, 1048575, 1048576};
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
     for (size_t s = 0; s < N_SEEDS; s++) {
@@ -93,7 +93,7 @@ static bool sample_distinct(uint64_t range, uint64_t seed) {
 TEST(perm_large_ranges) {
   static const uint64_t sizes[] = {((uint64_t)1 << 32) - 1, (uint64_t)1 << 32,
                                    ((uint64_t)1 << 32) + 1, ((uint64_t)1 << 32) + 12345,
-                                   1000000007u * 3u,       ((uint64_t)1 << 48) + 3,
+                                   1000000007u * 3u,        ((uint64_t)1 << 48) + 3,
                                    ((uint64_t)1 << 62) + 1, ((uint64_t)1 << 63) - 1,
                                    (uint64_t)1 << 63,       UINT64_MAX};
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -370,6 +370,49 @@ TEST(space_through_permutation) {
   vigie_targets_free(t);
 }
 
+TEST(space_many_ranges) {
+  /* Hundreds of ranges of odd sizes in both families: the space's decode
+   * table agrees with vigie_targets_at on every address, and so does a
+   * space filled in by hand, which has no table. */
+  enum { N4 = 300, N6 = 77 };
+  static char text[N4 + N6][64];
+  const char *tokens[N4 + N6];
+  for (int i = 0; i < N4; i++) {
+    int first = (i * 7) % 256, size = 1 + i % 5;
+    snprintf(text[i], sizeof text[i], "198.%d.%d.%d-%d", 18 + (i & 1), i / 2, first / 2,
+             first / 2 + size - 1);
+    tokens[i] = text[i];
+  }
+  for (int i = 0; i < N6; i++) {
+    snprintf(text[N4 + i], sizeof text[N4 + i], "2001:2:0:%x::/%d", i * 3, 120 + i % 9);
+    tokens[N4 + i] = text[N4 + i];
+  }
+  vigie_targets *t = targets_of(tokens, N4 + N6, true);
+  vigie_ports ports;
+  scan_space space;
+  REQUIRE(t != NULL);
+  size_t n4, n6;
+  vigie_targets_ranges4(t, &n4);
+  vigie_targets_ranges6(t, &n6);
+  CHECKF(n4 > 250 && n6 == N6, "%zu and %zu ranges", n4, n6);
+  ports_of(&ports, "7,9");
+  REQUIRE(scan_space_init(&space, t, &ports, NULL) == VIGIE_OK);
+  scan_space by_hand = space;
+  by_hand.index = NULL;
+  for (uint64_t i = 0; i < space.range; i++) {
+    vigie_addr a, b, expect;
+    uint16_t pa, pb;
+    scan_space_at(&space, i, &a, &pa);
+    scan_space_at(&by_hand, i, &b, &pb);
+    REQUIRE(vigie_targets_at(t, i % space.address_count, &expect));
+    CHECK(memcmp(&a, &expect, sizeof a) == 0 && memcmp(&b, &expect, sizeof b) == 0);
+    CHECK(pa == pb && pa == (i < space.address_count ? 7 : 9));
+    if (ctx->failures > 5) break;
+  }
+  scan_space_free(&space);
+  vigie_targets_free(t);
+}
+
 TEST(space_too_big) {
   vigie_ports ports;
   scan_space space;
@@ -451,4 +494,5 @@ TEST_MAIN(TEST_CASE_ENTRY(perm_is_a_bijection), TEST_CASE_ENTRY(perm_domain_is_t
           TEST_CASE_ENTRY(shards_partition_positions), TEST_CASE_ENTRY(walk_resume_loses_nothing),
           TEST_CASE_ENTRY(walk_resume_at_any_point), TEST_CASE_ENTRY(walk_edges),
           TEST_CASE_ENTRY(space_decodes_every_pair), TEST_CASE_ENTRY(space_through_permutation),
-          TEST_CASE_ENTRY(space_too_big), TEST_CASE_ENTRY(space_empty))
+          TEST_CASE_ENTRY(space_many_ranges), TEST_CASE_ENTRY(space_too_big),
+          TEST_CASE_ENTRY(space_empty))

@@ -84,8 +84,8 @@ static bool windows_hold(double rate, unsigned batch, test_ctx *ctx) {
     worst = in_window > worst ? in_window : worst;
   }
   free(g);
-  CHECKF((double)worst <= rate + batch, "%.0f pps, batches of %u: %llu in one second", rate,
-         batch, (unsigned long long)worst);
+  CHECKF((double)worst <= rate + batch, "%.0f pps, batches of %u: %llu in one second", rate, batch,
+         (unsigned long long)worst);
   return (double)worst <= rate + batch;
 }
 

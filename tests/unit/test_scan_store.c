@@ -196,8 +196,9 @@ TEST(fill_filtered) {
     uint32_t a4;
     uint64_t a6;
     uint16_t port;
-  } expect[] = {{0x7f000001u, 0, 80}, {0x7f000001u, 0, 443}, {0x7f000002u, 0, 22},
-                {0x7f000002u, 0, 443}, {0, 1, 22},          {0, 1, 80}};
+  } expect[] = {{0x7f000001u, 0, 80}, {0x7f000001u, 0, 443},
+                {0x7f000002u, 0, 22}, {0x7f000002u, 0, 443},
+                {0, 1, 22},           {0, 1, 80}};
   CHECK(seen.n == 6 && scan_store_count(s) == 11);
   for (size_t i = 0; i < 6 && i < seen.n; i++) {
     const scan_result *r = &seen.r[i];
@@ -249,8 +250,9 @@ TEST(sorted_and_many) {
   for (int i = 0; i < ADDS; i++) {
     uint64_t x = rnd(&seed);
     uint16_t port = (uint16_t)(1 + x % 64);
-    vigie_addr a = (x >> 20) % 3 ? v4(0xc6120000u | (uint32_t)((x >> 8) % 2048))
-                                 : v6(BENCH6 | ((vigie_u128)((x >> 8) % 512) << 70) | (x >> 40 & 3));
+    vigie_addr a = (x >> 20) % 3
+                       ? v4(0xc6120000u | (uint32_t)((x >> 8) % 2048))
+                       : v6(BENCH6 | ((vigie_u128)((x >> 8) % 512) << 70) | (x >> 40 & 3));
     scan_result r = result(a, port, (scan_state)(1 + x % 3), (scan_reason)(1 + (x >> 4) % 6));
     r.ttl = (uint8_t)(a.v4 ^ (uint32_t)a.v6 ^ port);
     r.time_us = (int64_t)(a.v4 ^ (uint32_t)(a.v6 >> 70)) * 100000 + port - 123456789;
