@@ -23,7 +23,7 @@ expect() {
   fi
 }
 
-echo "1..26"
+echo "1..35"
 expect "--help exits 0" 0 "" -- --help
 grep -q "^Usage: vigie" "$tmp/out" && ok "--help prints usage on stdout" || not_ok "--help prints usage on stdout"
 grep -q "targets" "$tmp/out" && ok "--help lists the targets command" || not_ok "--help lists the targets command"
@@ -52,4 +52,14 @@ expect "-o writes the list atomically" 0 "" -- targets -o "$tmp/list.txt" 198.18
 [ "$(wc -l <"$tmp/list.txt")" -eq 3 ] && [ -z "$(ls -A "$tmp" | grep vigie-tmp)" ] \
   && ok "-o file is whole and no temporary file is left" || not_ok "-o file is whole and no temporary file is left"
 expect "-q keeps errors" 2 'unknown command' -- -q frobnicate
+# vigie scan refuses bad settings before it sends anything.
+expect "scan of 0.0.0.0/0 is refused" 2 'allow-internet' -- scan --connect -p 80 0.0.0.0/0
+expect "scan of ::/0 is refused" 2 'allow-internet' -- scan --connect -p 80 ::/0
+expect "scan --shard 0/4 is refused" 2 '"0/4"' -- scan --shard 0/4 198.18.0.1
+expect "scan --shard 5/4 is refused" 2 '"5/4"' -- scan --shard 5/4 198.18.0.1
+expect "scan --rate abc is refused" 2 '"abc"' -- scan --rate abc 198.18.0.1
+expect "scan --seed -1 is refused" 2 '"-1"' -- scan --seed -1 198.18.0.1
+expect "scan --source-ip not-an-address is refused" 2 'source-ip' -- scan --source-ip 198.18.0.0/24 198.18.0.1
+expect "scan --resume of a missing file names it" 2 "$tmp/nope.xml" -- scan --resume "$tmp/nope.xml"
+expect "scan with no target" 2 'nothing to scan' -- scan --connect -p 80
 [ "$failed" -eq 0 ]
