@@ -173,9 +173,8 @@ static scan_parse_status parse_tcp(pkt_rd *r, scan_answer *out) {
   uint8_t doff;
   if (!rd_has(r, 20)) return SCAN_PARSE_TRUNCATED;
   if (!rd_u16(r, at, &out->sport) || !rd_u16(r, at + 2, &out->dport) ||
-      !rd_u32(r, at + 4, &out->seq) || !rd_u32(r, at + 8, &out->ack) ||
-      !rd_u8(r, at + 12, &doff) || !rd_u8(r, at + 13, &out->flags) ||
-      !rd_u16(r, at + 14, &out->window)) {
+      !rd_u32(r, at + 4, &out->seq) || !rd_u32(r, at + 8, &out->ack) || !rd_u8(r, at + 12, &doff) ||
+      !rd_u8(r, at + 13, &out->flags) || !rd_u16(r, at + 14, &out->window)) {
     return SCAN_PARSE_TRUNCATED;
   }
   hlen = (size_t)(doff >> 4) * 4;
@@ -313,23 +312,23 @@ scan_parse_status scan_packet_parse(const uint8_t *frame, size_t len, int linkty
   scan_parse_status st;
   memset(&a, 0, sizeof a);
   switch (linktype) {
-  case DLT_EN10MB: st = parse_ether(&r, &a); break;
-  case DLT_LINUX_SLL: st = parse_sll(&r, 16, 14, &a); break;
-  case DLT_LINUX_SLL2: st = parse_sll(&r, 20, 0, &a); break;
-  case DLT_RAW:
-  case DLT_IPV4:
-  case DLT_IPV6:
-    st = parse_ip(&r, linktype == DLT_IPV4 ? 4 : linktype == DLT_IPV6 ? 6 : 0, &a);
-    break;
-  case DLT_NULL:
-  case DLT_LOOP:
-    /* A 4-byte address family whose byte order varies by system: the IP
-     * version nibble decides instead. */
-    if (!rd_has(&r, 4)) return SCAN_PARSE_TRUNCATED;
-    r.off = 4;
-    st = parse_ip(&r, 0, &a);
-    break;
-  default: return SCAN_PARSE_IGNORED;
+    case DLT_EN10MB: st = parse_ether(&r, &a); break;
+    case DLT_LINUX_SLL: st = parse_sll(&r, 16, 14, &a); break;
+    case DLT_LINUX_SLL2: st = parse_sll(&r, 20, 0, &a); break;
+    case DLT_RAW:
+    case DLT_IPV4:
+    case DLT_IPV6:
+      st = parse_ip(&r, linktype == DLT_IPV4 ? 4 : linktype == DLT_IPV6 ? 6 : 0, &a);
+      break;
+    case DLT_NULL:
+    case DLT_LOOP:
+      /* A 4-byte address family whose byte order varies by system: the IP
+       * version nibble decides instead. */
+      if (!rd_has(&r, 4)) return SCAN_PARSE_TRUNCATED;
+      r.off = 4;
+      st = parse_ip(&r, 0, &a);
+      break;
+    default: return SCAN_PARSE_IGNORED;
   }
   if (st == SCAN_PARSE_OK) *out = a;
   return st;

@@ -73,7 +73,7 @@ static vigie_addr v6(uint64_t hi, uint64_t lo) {
   return x;
 }
 
-#define A4_US 0xc6120001u  /* 198.18.0.1 */
+#define A4_US 0xc6120001u   /* 198.18.0.1 */
 #define A4_THEM 0xc612000au /* 198.18.0.10 */
 #define A6_HI 0x2001000200000000ull
 
@@ -92,7 +92,7 @@ static size_t put_tcp(uint8_t *t, uint8_t flags, const uint8_t *opts, size_t opt
 }
 
 static const uint8_t syn_ack_opts[20] = {2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0,
-                                         0, 1, 0, 0,    0, 0, 1, 3, 3, 7};
+                                         0, 1, 0, 0,    0, 0, 1, 3,  3, 7};
 
 /* An IPv4 packet from them to us. */
 static size_t ip4_answer(uint8_t *b, uint8_t flags, const uint8_t *opts, size_t optlen) {
@@ -127,35 +127,35 @@ static size_t wrap(int linktype, int family, const uint8_t *ip, size_t len, uint
   uint16_t type = family == AF_INET6 ? 0x86dd : 0x0800;
   size_t h = 0;
   switch (linktype) {
-  case DLT_EN10MB:
-    memset(out, 0xab, 12);
-    set16(out + 12, type);
-    h = 14;
-    break;
-  case -DLT_EN10MB: /* Ethernet with an 802.1Q tag */
-    memset(out, 0xab, 12);
-    set16(out + 12, 0x8100);
-    set16(out + 14, 42);
-    set16(out + 16, type);
-    h = 18;
-    break;
-  case DLT_LINUX_SLL:
-    memset(out, 0, 16);
-    set16(out + 2, 1);
-    set16(out + 14, type);
-    h = 16;
-    break;
-  case DLT_LINUX_SLL2:
-    memset(out, 0, 20);
-    set16(out, type);
-    h = 20;
-    break;
-  case DLT_NULL:
-    memset(out, 0, 4);
-    out[0] = family == AF_INET6 ? 10 : 2;
-    h = 4;
-    break;
-  default: h = 0; break; /* DLT_RAW, DLT_IPV4, DLT_IPV6 */
+    case DLT_EN10MB:
+      memset(out, 0xab, 12);
+      set16(out + 12, type);
+      h = 14;
+      break;
+    case -DLT_EN10MB: /* Ethernet with an 802.1Q tag */
+      memset(out, 0xab, 12);
+      set16(out + 12, 0x8100);
+      set16(out + 14, 42);
+      set16(out + 16, type);
+      h = 18;
+      break;
+    case DLT_LINUX_SLL:
+      memset(out, 0, 16);
+      set16(out + 2, 1);
+      set16(out + 14, type);
+      h = 16;
+      break;
+    case DLT_LINUX_SLL2:
+      memset(out, 0, 20);
+      set16(out, type);
+      h = 20;
+      break;
+    case DLT_NULL:
+      memset(out, 0, 4);
+      out[0] = family == AF_INET6 ? 10 : 2;
+      h = 4;
+      break;
+    default: h = 0; break; /* DLT_RAW, DLT_IPV4, DLT_IPV6 */
   }
   memcpy(out + h, ip, len);
   return h + len;
@@ -223,8 +223,12 @@ TEST(syn_checksums_many) {
   for (int i = 0; i < 2000; i++) {
     x = x * 1103515245u + 12345u;
     scan_syn_probe p4 = {v4(x), v4(~x), (uint16_t)x, (uint16_t)(x >> 7), x * 7u, (uint16_t)i};
-    scan_syn_probe p6 = {v6(~(uint64_t)x << 20, x), v6(x, (uint64_t)x << 33), (uint16_t)(x >> 3),
-                         (uint16_t)(x >> 16), ~x, 0};
+    scan_syn_probe p6 = {v6(~(uint64_t)x << 20, x),
+                         v6(x, (uint64_t)x << 33),
+                         (uint16_t)(x >> 3),
+                         (uint16_t)(x >> 16),
+                         ~x,
+                         0};
     REQUIRE(scan_packet_syn(b, sizeof b, &p4) == 44);
     CHECK(ones_sum(b, 20) == 0xffff);
     CHECK(tcp_sum4(b, 24) == 0xffff);
@@ -259,8 +263,8 @@ TEST(syn_round_trip) {
 
 /* ----------------------------------------------------------------- parsing */
 
-static const int link_types[] = {DLT_EN10MB, -DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
-                                 DLT_RAW,    DLT_NULL};
+static const int link_types[] = {DLT_EN10MB,     -DLT_EN10MB, DLT_LINUX_SLL,
+                                 DLT_LINUX_SLL2, DLT_RAW,     DLT_NULL};
 
 /* -DLT_EN10MB stands for Ethernet with a VLAN tag (see wrap). */
 static int real_linktype(int lt) { return lt == -DLT_EN10MB ? DLT_EN10MB : lt; }
@@ -287,8 +291,8 @@ static void parse_all(test_ctx *ctx, int family, uint8_t flags, const uint8_t *o
                       size_t optlen) {
   uint8_t ip[128], frame[160];
   scan_answer a;
-  size_t iplen = family == AF_INET ? ip4_answer(ip, flags, opts, optlen)
-                                   : ip6_answer(ip, flags, opts, optlen);
+  size_t iplen =
+      family == AF_INET ? ip4_answer(ip, flags, opts, optlen) : ip6_answer(ip, flags, opts, optlen);
   for (size_t i = 0; i < sizeof link_types / sizeof link_types[0]; i++) {
     int lt = real_linktype(link_types[i]);
     size_t n = wrap(link_types[i], family, ip, iplen, frame);
@@ -328,8 +332,8 @@ TEST(parse_ipv4_and_ipv6_link_types) {
 TEST(parse_ethernet_padding) {
   uint8_t ip[128], frame[160];
   scan_answer a;
-  size_t n = wrap(DLT_EN10MB, AF_INET, ip, ip4_answer(ip, SCAN_TCP_RST | SCAN_TCP_ACK, NULL, 0),
-                  frame);
+  size_t n =
+      wrap(DLT_EN10MB, AF_INET, ip, ip4_answer(ip, SCAN_TCP_RST | SCAN_TCP_ACK, NULL, 0), frame);
   memset(frame + n, 0xff, 6);
   REQUIRE(parse_exact(frame, n + 6, DLT_EN10MB, &a) == SCAN_PARSE_OK);
   check_answer(ctx, &a, AF_INET, SCAN_TCP_RST | SCAN_TCP_ACK);
@@ -343,12 +347,12 @@ static scan_parse_status parse_with_opts(const uint8_t *opts, size_t optlen) {
 }
 
 TEST(parse_tcp_options_bad_lengths) {
-  static const uint8_t len0[4] = {8, 0, 1, 1};       /* length 0 */
-  static const uint8_t len1[4] = {8, 1, 1, 1};       /* length 1 */
-  static const uint8_t past[4] = {1, 1, 8, 10};      /* runs past the header */
-  static const uint8_t mss3[4] = {2, 3, 5, 1};       /* MSS must be 4 long */
-  static const uint8_t kind_last[4] = {1, 1, 1, 8};  /* no room for the length */
-  static const uint8_t ok_eol[4] = {0, 99, 99, 99};  /* after EOL: ignored */
+  static const uint8_t len0[4] = {8, 0, 1, 1};      /* length 0 */
+  static const uint8_t len1[4] = {8, 1, 1, 1};      /* length 1 */
+  static const uint8_t past[4] = {1, 1, 8, 10};     /* runs past the header */
+  static const uint8_t mss3[4] = {2, 3, 5, 1};      /* MSS must be 4 long */
+  static const uint8_t kind_last[4] = {1, 1, 1, 8}; /* no room for the length */
+  static const uint8_t ok_eol[4] = {0, 99, 99, 99}; /* after EOL: ignored */
   static const uint8_t ok_nops[4] = {1, 1, 1, 1};
   CHECK(parse_with_opts(len0, 4) == SCAN_PARSE_MALFORMED);
   CHECK(parse_with_opts(len1, 4) == SCAN_PARSE_MALFORMED);
@@ -453,7 +457,8 @@ TEST(parse_ipv6_extension_headers) {
   set16(ext + 4, (uint16_t)(n - 40 + 16));
   REQUIRE(parse_exact(ext, n + 16, DLT_RAW, &a) == SCAN_PARSE_OK);
   check_answer(ctx, &a, AF_INET6, SCAN_TCP_SYN | SCAN_TCP_ACK);
-  for (size_t cut = 0; cut < n + 16; cut++) CHECK(parse_exact(ext, cut, DLT_RAW, &a) != SCAN_PARSE_OK);
+  for (size_t cut = 0; cut < n + 16; cut++)
+    CHECK(parse_exact(ext, cut, DLT_RAW, &a) != SCAN_PARSE_OK);
   ext[41] = 200; /* longer than the packet */
   CHECK(parse_exact(ext, n + 16, DLT_RAW, &a) == SCAN_PARSE_TRUNCATED);
   set16(ext + 4, 0); /* jumbogram */
