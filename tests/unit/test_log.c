@@ -26,12 +26,16 @@ static bool capture_open(capture *c, bool tty) {
   return c->stream != NULL;
 }
 
+/* Read until end of data: one read() may return only part of what was
+ * written (a pty hands it over in chunks); a closed pty reads EIO at the end. */
 static const char *capture_read(capture *c) {
   static char buf[4096];
+  size_t len = 0;
   fclose(c->stream);
-  ssize_t n = read(c->read_fd, buf, sizeof buf - 1);
+  for (ssize_t n; len < sizeof buf - 1 && (n = read(c->read_fd, buf + len, sizeof buf - 1 - len)) > 0;)
+    len += (size_t)n;
   close(c->read_fd);
-  buf[n > 0 ? n : 0] = '\0';
+  buf[len] = '\0';
   return buf;
 }
 
