@@ -269,15 +269,15 @@ static void scan_print_jsonl(const scan_result *r, void *user) {
   }
 }
 
-typedef vigie_status (*scan_writer)(FILE *, const scan_meta *, const scan_result *, size_t,
+typedef vigie_status (*scan_writer)(FILE *, const scan_meta *, const scan_result_source *,
                                     vigie_error *);
 
 static vigie_status scan_write_file(const char *path, scan_writer write, const scan_meta *meta,
-                                    const scan_result *results, size_t count, vigie_error *err) {
+                                    const scan_result_source *results, vigie_error *err) {
   vigie_afile *f = NULL;
   vigie_status status = vigie_afile_open(path, &f, err);
   if (status != VIGIE_OK) return status;
-  status = write(vigie_afile_stream(f), meta, results, count, err);
+  status = write(vigie_afile_stream(f), meta, results, err);
   if (status != VIGIE_OK) {
     vigie_afile_abort(f);
     return status;
@@ -291,15 +291,18 @@ static int64_t scan_wall_us(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void scan_summary(const scan_job *job, const scan_stats *stats, const scan_result *r,
-                         size_t n) {
+static void scan_summary(const scan_job *job, const scan_stats *stats,
+                         const scan_result_source *results) {
   size_t open = 0, closed = 0, filtered = 0, hosts = 0;
-  for (size_t i = 0; i < n; i++) {
-    open += r[i].state == SCAN_STATE_OPEN;
-    closed += r[i].state == SCAN_STATE_CLOSED;
-    filtered += r[i].state == SCAN_STATE_FILTERED;
-    bool same = i > 0 && r[i].addr.family == r[i - 1].addr.family && r[i].addr.v4 == r[i - 1].addr.v4 &&
-                r[i].addr.v6 == r[i - 1].addr.v6;
+  scan_result prev = {0}, r;
+  /* Sorted results: a host is a run of one address. */
+  for (size_t i = 0; i < results->count; i++, prev = r) {
+    results->at(results->ctx, i, &r);
+    open += r.state == SCAN_STATE_OPEN;
+    closed += r.state == SCAN_STATE_CLOSED;
+    filtered += r.state == SCAN_STATE_FILTERED;
+    bool same = i > 0 && r.addr.family == prev.addr.family && r.addr.v4 == prev.addr.v4 &&
+                r.addr.v6 == prev.addr.v6;
     hosts += !same;
   }
   double rate = stats->elapsed_s > 0 ? (double)stats->sent / stats->elapsed_s : 0;
@@ -312,26 +315,52 @@ static void scan_summary(const scan_job *job, const scan_stats *stats, const sca
                  stats->pcap_dropped ? " (libpcap dropped packets: lower --rate)" : "");
 }
 
-static vigie_status scan_write_outputs(scan_job *job, const scan_meta *meta, const scan_store *store,
+/* The store is sealed first: its results sorted where they lie and read
+ * one at a time, where a sorted copy would add 48 bytes a result (48 MiB on
+ * top of the store's 32 at a million). It takes no more results after. */
+static vigie_status scan_write_outputs(scan_job *job, const scan_meta *meta, scan_store *store,
                                        bool interrupted, vigie_error *err) {
-  scan_result *results = NULL;
-  size_t count = 0;
-  vigie_status status = scan_store_sorted(store, &results, &count);
-  if (status != VIGIE_OK) return vigie_fail(err, status, "sorting the results: out of memory");
-  scan_summary(job, meta->stats, results, count);
+  vigie_status status = VIGIE_OK;
+  scan_store_seal(store);
+  scan_result_source results = scan_source_store(store);
+  scan_summary(job, meta->stats, &results);
   if (job->output != NULL)
-    status = scan_write_file(job->output, scan_output_xml, meta, results, count, err);
+    status = scan_write_file(job->output, scan_output_xml, meta, &results, err);
   if (status == VIGIE_OK && job->output_nmap != NULL)
-    status = scan_write_file(job->output_nmap, scan_output_nmap, meta, results, count, err);
+    status = scan_write_file(job->output_nmap, scan_output_nmap, meta, &results, err);
   if (status == VIGIE_OK && interrupted) {
     const char *path = job->resume_file ? job->resume_file : SCAN_DEFAULT_RESUME_FILE;
-    status = scan_write_file(path, scan_output_xml, meta, results, count, err);
+    status = scan_write_file(path, scan_output_xml, meta, &results, err);
     if (status == VIGIE_OK)
       vigie_log_warn(job->log, "interrupted: %zu results and the resume point saved in %s; "
-                               "finish with: vigie scan --resume %s", count, path, path);
+                               "finish with: vigie scan --resume %s", results.count, path, path);
   }
-  vigie_free(results);
   return status;
+}
+
+/* The most results reserved before a scan: 2^20, 32 MiB of IPv4 slots (64
+ * of IPv6). A scan rarely answers on every probe: a sparse scan of a large
+ * space (a /8 on 100 ports is 1.6 billion probes) must not reserve a slot per
+ * probe, most of which stay empty; past the cap the tables grow as needed,
+ * as before. */
+#define SCAN_RESERVE_MAX (UINT64_C(1) << 20)
+
+/* Size the store once for every result the engine may add (each probe of
+ * this shard answered, filtered fill included), up to SCAN_RESERVE_MAX: the
+ * tables then never double during the scan, which would hold the old and
+ * the new table at once. A resumed scan's saved results are part of it. */
+static vigie_status scan_reserve(const scan_job *job, scan_store *store, vigie_error *err) {
+  const scan_space *sp = &job->space;
+  uint64_t shards = job->cfg.shard_count > 0 ? job->cfg.shard_count : 1;
+  uint64_t probes4 = vigie_targets_count4(sp->targets) * sp->port_count; /* < 2^48 */
+  uint64_t probes6 = sp->range - probes4;
+  uint64_t n4 = (probes4 + shards - 1) / shards, n6 = (probes6 + shards - 1) / shards;
+  if (n4 > SCAN_RESERVE_MAX) n4 = SCAN_RESERVE_MAX;
+  if (n6 > SCAN_RESERVE_MAX - n4) n6 = SCAN_RESERVE_MAX - n4;
+  if (scan_store_reserve(store, (size_t)n4, (size_t)n6) != VIGIE_OK)
+    return vigie_fail(err, VIGIE_ENOMEM, "out of memory making room for %llu results",
+                      (unsigned long long)(n4 + n6));
+  return VIGIE_OK;
 }
 
 /* Run the engine and write what it found, even when interrupted. */
@@ -339,6 +368,8 @@ static int scan_execute(scan_job *job, cmd_ctx *ctx, scan_store *store, vigie_er
   volatile sig_atomic_t stop = 0;
   scan_stats stats = {0};
   jsonl_sink sink = {stdout, isatty(STDOUT_FILENO) == 1, scan_now_ns()};
+  vigie_status status = scan_reserve(job, store, err);
+  if (status != VIGIE_OK) return cli_exit_code(status);
   job->cfg.stop = &stop;
   job->cfg.log = ctx->log;
   if (job->jsonl) job->cfg.on_result = scan_print_jsonl, job->cfg.user = &sink;
@@ -347,8 +378,8 @@ static int scan_execute(scan_job *job, cmd_ctx *ctx, scan_store *store, vigie_er
                     .space = &job->space, .stats = &stats, .seed = job->cfg.seed,
                     .shard_index = job->cfg.shard_index, .shard_count = job->cfg.shard_count};
   scan_signals(&stop, true);
-  vigie_status status = job->cfg.mode == SCAN_MODE_SYN ? scan_run_syn(&job->cfg, store, &stats, err)
-                                                         : scan_run_connect(&job->cfg, store, &stats, err);
+  status = job->cfg.mode == SCAN_MODE_SYN ? scan_run_syn(&job->cfg, store, &stats, err)
+                                            : scan_run_connect(&job->cfg, store, &stats, err);
   scan_signals(&stop, false);
   if (job->jsonl) fflush(stdout);
   meta.end_us = scan_wall_us();

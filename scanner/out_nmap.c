@@ -38,10 +38,12 @@
     if (status != VIGIE_OK) goto done; \
   } while (0)
 
-/* The results of one address. */
+/* The results of one address: n of them from index first of the source,
+ * read again through nm_at whenever a part of the host needs them. */
 typedef struct nm_host {
-  const scan_result *r;
-  size_t n;
+  const scan_result_source *src;
+  size_t first, n;
+  vigie_addr addr;
   bool summarized[SCAN_STATE_FILTERED + 1]; /* states in <extraports>, by scan_state */
 } nm_host;
 
@@ -63,14 +65,26 @@ static bool nm_same_addr(const vigie_addr *a, const vigie_addr *b) {
   return a->family == AF_INET ? a->v4 == b->v4 : a->v6 == b->v6;
 }
 
-/* The host starting at results[i]: its extent and which states to summarize. */
-static nm_host nm_host_at(const scan_result *results, size_t count, size_t i) {
-  nm_host h = {.r = &results[i]};
+/* The host's i-th result (i below h->n). */
+static scan_result nm_at(const nm_host *h, size_t i) {
+  scan_result r;
+  h->src->at(h->src->ctx, h->first + i, &r);
+  return r;
+}
+
+/* The host starting at result i: its extent and which states to summarize. */
+static nm_host nm_host_at(const scan_result_source *src, size_t i) {
+  nm_host h = {.src = src, .first = i};
   size_t per_state[SCAN_STATE_FILTERED + 1] = {0};
-  while (i + h.n < count && nm_same_addr(&h.r->addr, &results[i + h.n].addr)) {
-    per_state[results[i + h.n].state]++;
+  scan_result r;
+  src->at(src->ctx, i, &r);
+  h.addr = r.addr;
+  do {
+    per_state[r.state]++;
     h.n++;
-  }
+    if (i + h.n == src->count) break;
+    src->at(src->ctx, i + h.n, &r);
+  } while (nm_same_addr(&h.addr, &r.addr));
   h.summarized[SCAN_STATE_CLOSED] = per_state[SCAN_STATE_CLOSED] >= NM_EXTRAPORTS_MIN;
   h.summarized[SCAN_STATE_FILTERED] = per_state[SCAN_STATE_FILTERED] >= NM_EXTRAPORTS_MIN;
   return h;
@@ -115,17 +129,16 @@ done:
 /* <status>: the host is up because some port answered; the first answer
  * that is not a silence gives the reason, as nmap's host discovery would. */
 static vigie_status nm_status(vigie_xmlw *w, const nm_host *h) {
-  const scan_result *why = h->r;
-  for (size_t i = 0; i < h->n; i++)
-    if (h->r[i].reason != SCAN_REASON_NO_RESPONSE) {
-      why = &h->r[i];
-      break;
-    }
+  scan_result why = nm_at(h, 0);
+  for (size_t i = 1; i < h->n && why.reason == SCAN_REASON_NO_RESPONSE; i++) {
+    scan_result r = nm_at(h, i);
+    if (r.reason != SCAN_REASON_NO_RESPONSE) why = r;
+  }
   vigie_status status;
   NM_TRY(vigie_xmlw_start(w, "status"));
   NM_TRY(vigie_xmlw_attr(w, "state", "up"));
-  NM_TRY(vigie_xmlw_attr(w, "reason", scan_reason_name((scan_reason)why->reason)));
-  NM_TRY(vigie_xmlw_attrf(w, "reason_ttl", "%u", why->ttl));
+  NM_TRY(vigie_xmlw_attr(w, "reason", scan_reason_name((scan_reason)why.reason)));
+  NM_TRY(vigie_xmlw_attrf(w, "reason_ttl", "%u", why.ttl));
   status = vigie_xmlw_end(w);
 done:
   return status;
@@ -156,8 +169,10 @@ static vigie_status nm_extrareasons(vigie_xmlw *w, const nm_host *h, uint8_t sta
   vigie_status status = VIGIE_OK;
   for (int reason = SCAN_REASON_SYN_ACK; reason <= SCAN_REASON_UNREACHABLE; reason++) {
     size_t n = 0;
-    for (size_t i = 0; i < h->n; i++)
-      if (h->r[i].state == state && h->r[i].reason == reason) scratch[n++] = h->r[i].port;
+    for (size_t i = 0; i < h->n; i++) {
+      scan_result r = nm_at(h, i);
+      if (r.state == state && r.reason == reason) scratch[n++] = r.port;
+    }
     if (n == 0) continue;
     char *list = scan_ports_compact(scratch, n);
     if (list == NULL) return VIGIE_ENOMEM;
@@ -177,7 +192,7 @@ static vigie_status nm_extrareasons(vigie_xmlw *w, const nm_host *h, uint8_t sta
 static vigie_status nm_extraports(vigie_xmlw *w, const nm_host *h, uint8_t state,
                                   uint16_t *scratch) {
   size_t n = 0;
-  for (size_t i = 0; i < h->n; i++) n += h->r[i].state == state;
+  for (size_t i = 0; i < h->n; i++) n += nm_at(h, i).state == state;
   vigie_status status;
   NM_TRY(vigie_xmlw_start(w, "extraports"));
   NM_TRY(vigie_xmlw_attr(w, "state", scan_state_name((scan_state)state)));
@@ -223,8 +238,10 @@ static vigie_status nm_ports(vigie_xmlw *w, const scan_meta *meta, const nm_host
   NM_TRY(vigie_xmlw_start(w, "ports"));
   for (uint8_t s = SCAN_STATE_CLOSED; s <= SCAN_STATE_FILTERED; s++)
     if (h->summarized[s]) NM_TRY(nm_extraports(w, h, s, scratch));
-  for (size_t i = 0; i < h->n; i++)
-    if (!h->summarized[h->r[i].state]) NM_TRY(nm_port(w, meta, &h->r[i]));
+  for (size_t i = 0; i < h->n; i++) {
+    scan_result r = nm_at(h, i);
+    if (!h->summarized[r.state]) NM_TRY(nm_port(w, meta, &r));
+  }
   NM_TRY(vigie_xmlw_end(w));
   status = nm_nl(w);
 done:
@@ -234,11 +251,11 @@ done:
 
 static vigie_status nm_host_write(vigie_xmlw *w, const scan_meta *meta, const nm_host *h) {
   int64_t first = INT64_MAX, last = 0;
-  for (size_t i = 0; i < h->n; i++)
-    if (h->r[i].time_us > 0) {
-      if (h->r[i].time_us < first) first = h->r[i].time_us;
-      if (h->r[i].time_us > last) last = h->r[i].time_us;
-    }
+  for (size_t i = 0; i < h->n; i++) {
+    int64_t t = nm_at(h, i).time_us;
+    if (t > 0 && t < first) first = t;
+    if (t > 0 && t > last) last = t;
+  }
   /* No answer time known: the whole run's span. */
   if (last == 0) first = meta->start_us, last = meta->end_us;
   vigie_status status;
@@ -246,7 +263,7 @@ static vigie_status nm_host_write(vigie_xmlw *w, const scan_meta *meta, const nm
   NM_TRY(vigie_xmlw_attrf(w, "starttime", "%" PRId64, first / 1000000));
   NM_TRY(vigie_xmlw_attrf(w, "endtime", "%" PRId64, last / 1000000));
   NM_TRY(nm_status(w, h));
-  NM_TRY(nm_address(w, &h->r->addr));
+  NM_TRY(nm_address(w, &h->addr));
   NM_TRY(nm_ports(w, meta, h));
   NM_TRY(vigie_xmlw_end(w));
   status = nm_nl(w);
@@ -300,13 +317,13 @@ done:
 
 /* ----------------------------------------------------------------- main */
 
-static vigie_status nm_document(vigie_xmlw *w, const scan_meta *meta, const scan_result *results,
-                                size_t count, const char *services) {
+static vigie_status nm_document(vigie_xmlw *w, const scan_meta *meta,
+                                const scan_result_source *results, const char *services) {
   uint64_t up = 0;
   vigie_status status;
   NM_TRY(nm_head(w, meta, services));
-  for (size_t i = 0; i < count; up++) {
-    nm_host h = nm_host_at(results, count, i);
+  for (size_t i = 0; i < results->count; up++) {
+    nm_host h = nm_host_at(results, i);
     NM_TRY(nm_host_write(w, meta, &h));
     i += h.n;
   }
@@ -316,18 +333,20 @@ done:
   return status;
 }
 
-vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta, const scan_result *results,
-                              size_t count, vigie_error *err) {
-  if (stream == NULL || meta == NULL || (results == NULL && count > 0))
+vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta,
+                              const scan_result_source *results, vigie_error *err) {
+  if (stream == NULL || meta == NULL || results == NULL ||
+      (results->at == NULL && results->count > 0))
     return vigie_fail(err, VIGIE_EINVAL, "nmap XML: no stream, meta data or results");
   if (meta->mode != SCAN_MODE_SYN && meta->mode != SCAN_MODE_CONNECT)
     return vigie_fail(err, VIGIE_EINVAL,
                       "nmap XML: the mode must be the engine that ran (syn or connect)");
-  for (size_t i = 0; i < count; i++) {
-    const scan_result *r = &results[i];
-    if ((r->addr.family != AF_INET && r->addr.family != AF_INET6) || r->state < SCAN_STATE_OPEN ||
-        r->state > SCAN_STATE_FILTERED || r->reason < SCAN_REASON_SYN_ACK ||
-        r->reason > SCAN_REASON_UNREACHABLE)
+  for (size_t i = 0; i < results->count; i++) {
+    scan_result r;
+    results->at(results->ctx, i, &r);
+    if ((r.addr.family != AF_INET && r.addr.family != AF_INET6) || r.state < SCAN_STATE_OPEN ||
+        r.state > SCAN_STATE_FILTERED || r.reason < SCAN_REASON_SYN_ACK ||
+        r.reason > SCAN_REASON_UNREACHABLE)
       return vigie_fail(err, VIGIE_EINVAL, "nmap XML: result %zu has no family, state or reason",
                         i);
   }
@@ -336,7 +355,7 @@ vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta, const scan_re
                        ? scan_ports_compact(meta->space->ports, meta->space->port_count)
                        : scan_ports_compact(NULL, 0);
   vigie_status status =
-      w != NULL && services != NULL ? nm_document(w, meta, results, count, services) : VIGIE_ENOMEM;
+      w != NULL && services != NULL ? nm_document(w, meta, results, services) : VIGIE_ENOMEM;
   if (status == VIGIE_EIO)
     vigie_fail(err, status, "nmap XML: write failed (disk full or closed output?)");
   else if (status != VIGIE_OK)

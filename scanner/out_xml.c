@@ -2,11 +2,12 @@
  * --resume reads back (in_xml.c), so it holds everything needed to go on
  * where the run stopped: seed, shard, resume point, and every result.
  *
- * Results come sorted by family, address and port (scan_store_sorted); each
- * run of one address becomes a <host>. The order is checked rather than
- * trusted, since an unsorted array would split a host in two and the file
- * would then fail its own schema when read back. Also home of the two
- * formatting helpers the other outputs share (times and port lists). */
+ * Results come sorted by family, address and port (a sealed store, or
+ * scan_store_sorted), one at a time through a scan_result_source; each run
+ * of one address becomes a <host>. The order is checked rather than
+ * trusted, since an unsorted source would split a host in two and the file
+ * would then fail its own schema when read back. Also home of what the
+ * other outputs share: the result sources, times and port lists. */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <string.h>
@@ -28,6 +29,22 @@
   } while (0)
 
 /* -------------------------------------------------------------- helpers */
+
+static void sx_array_at(const void *ctx, size_t i, scan_result *out) {
+  *out = ((const scan_result *)ctx)[i];
+}
+
+scan_result_source scan_source_array(const scan_result *results, size_t count) {
+  return (scan_result_source){.count = count, .at = sx_array_at, .ctx = results};
+}
+
+static void sx_store_at(const void *ctx, size_t i, scan_result *out) {
+  scan_store_result_at(ctx, i, out);
+}
+
+scan_result_source scan_source_store(const scan_store *sealed) {
+  return (scan_result_source){.count = scan_store_count(sealed), .at = sx_store_at, .ctx = sealed};
+}
 
 char *scan_time_format(int64_t us, char *buf, size_t len) {
   struct tm tm;
@@ -73,16 +90,17 @@ static int sx_compare(const scan_result *a, const scan_result *b) {
   return a->port < b->port ? -1 : a->port > b->port;
 }
 
-static vigie_status sx_check_results(const scan_result *results, size_t count, vigie_error *err) {
-  for (size_t i = 0; i < count; i++) {
-    const scan_result *r = &results[i];
-    if (r->addr.family != AF_INET && r->addr.family != AF_INET6)
+static vigie_status sx_check_results(const scan_result_source *src, vigie_error *err) {
+  scan_result prev = {0}, r;
+  for (size_t i = 0; i < src->count; i++, prev = r) {
+    src->at(src->ctx, i, &r);
+    if (r.addr.family != AF_INET && r.addr.family != AF_INET6)
       return vigie_fail(err, VIGIE_EINVAL, "scan XML: result %zu has no address family", i);
-    if (r->state < SCAN_STATE_OPEN || r->state > SCAN_STATE_FILTERED ||
-        r->reason < SCAN_REASON_SYN_ACK || r->reason > SCAN_REASON_UNREACHABLE)
+    if (r.state < SCAN_STATE_OPEN || r.state > SCAN_STATE_FILTERED ||
+        r.reason < SCAN_REASON_SYN_ACK || r.reason > SCAN_REASON_UNREACHABLE)
       return vigie_fail(err, VIGIE_EINVAL, "scan XML: result %zu has an unknown state or reason",
                         i);
-    if (i > 0 && sx_compare(&results[i - 1], r) >= 0)
+    if (i > 0 && sx_compare(&prev, &r) >= 0)
       return vigie_fail(err, VIGIE_EINVAL,
                         "scan XML: results are not sorted by address and port (at %zu)", i);
   }
@@ -195,18 +213,23 @@ done:
   return status;
 }
 
-/* One <host> for results[*i] and the following results of the same
+/* One <host> for result *i and the following results of the same
  * address; *i moves past them. */
-static vigie_status sx_host(vigie_xmlw *w, const scan_result *results, size_t count, size_t *i) {
+static vigie_status sx_host(vigie_xmlw *w, const scan_result_source *src, size_t *i) {
   char addr[INET6_ADDRSTRLEN + 1];
-  const vigie_addr *a = &results[*i].addr;
+  scan_result first, r;
   vigie_status status;
-  vigie_addr_format(a, addr, sizeof addr);
+  src->at(src->ctx, *i, &first);
+  vigie_addr_format(&first.addr, addr, sizeof addr);
   SX_TRY(vigie_xmlw_start(w, "host"));
   SX_TRY(vigie_xmlw_attr(w, "addr", addr));
-  SX_TRY(vigie_xmlw_attr(w, "family", a->family == AF_INET ? "ipv4" : "ipv6"));
+  SX_TRY(vigie_xmlw_attr(w, "family", first.addr.family == AF_INET ? "ipv4" : "ipv6"));
   SX_TRY(sx_nl(w));
-  for (; *i < count && sx_same_addr(a, &results[*i].addr); ++*i) SX_TRY(sx_port(w, &results[*i]));
+  for (r = first; sx_same_addr(&first.addr, &r.addr);) {
+    SX_TRY(sx_port(w, &r));
+    if (++*i == src->count) break;
+    src->at(src->ctx, *i, &r);
+  }
   SX_TRY(vigie_xmlw_end(w));
   status = sx_nl(w);
 done:
@@ -215,8 +238,8 @@ done:
 
 /* ----------------------------------------------------------------- main */
 
-static vigie_status sx_document(vigie_xmlw *w, const scan_meta *meta, const scan_result *results,
-                                size_t count, const char *ports) {
+static vigie_status sx_document(vigie_xmlw *w, const scan_meta *meta,
+                                const scan_result_source *results, const char *ports) {
   vigie_status status;
   SX_TRY(vigie_xmlw_declaration(w));
   SX_TRY(vigie_xmlw_start(w, "scan"));
@@ -225,17 +248,18 @@ static vigie_status sx_document(vigie_xmlw *w, const scan_meta *meta, const scan
   SX_TRY(sx_nl(w));
   SX_TRY(sx_run(w, meta));
   SX_TRY(sx_progress(w, meta, ports));
-  for (size_t i = 0; i < count;) SX_TRY(sx_host(w, results, count, &i));
+  for (size_t i = 0; i < results->count;) SX_TRY(sx_host(w, results, &i));
   status = vigie_xmlw_finish(w);
 done:
   return status;
 }
 
-vigie_status scan_output_xml(FILE *stream, const scan_meta *meta, const scan_result *results,
-                             size_t count, vigie_error *err) {
+vigie_status scan_output_xml(FILE *stream, const scan_meta *meta, const scan_result_source *results,
+                             vigie_error *err) {
   vigie_xmlw *w = NULL;
   char *ports = NULL;
-  if (stream == NULL || meta == NULL || (results == NULL && count > 0))
+  if (stream == NULL || meta == NULL || results == NULL ||
+      (results->at == NULL && results->count > 0))
     return vigie_fail(err, VIGIE_EINVAL, "scan XML: no stream, meta data or results");
   if (meta->mode != SCAN_MODE_SYN && meta->mode != SCAN_MODE_CONNECT)
     return vigie_fail(err, VIGIE_EINVAL,
@@ -245,7 +269,7 @@ vigie_status scan_output_xml(FILE *stream, const scan_meta *meta, const scan_res
       scan_time_format(meta->end_us, buf, sizeof buf) == NULL)
     return vigie_fail(err, VIGIE_EINVAL,
                       "scan XML: a start or end time is outside the years 1970 to 9999");
-  vigie_status status = sx_check_results(results, count, err);
+  vigie_status status = sx_check_results(results, err);
   if (status != VIGIE_OK) return status;
   w = vigie_xmlw_new(stream);
   ports = meta->space != NULL ? scan_ports_compact(meta->space->ports, meta->space->port_count)
@@ -254,7 +278,7 @@ vigie_status scan_output_xml(FILE *stream, const scan_meta *meta, const scan_res
     status = vigie_fail(err, VIGIE_ENOMEM, "scan XML: out of memory");
     goto done;
   }
-  status = sx_document(w, meta, results, count, ports);
+  status = sx_document(w, meta, results, ports);
   if (status == VIGIE_EIO)
     vigie_fail(err, status, "scan XML: write failed (disk full or closed output?)");
   else if (status != VIGIE_OK)

@@ -85,6 +85,17 @@ typedef struct scan_answer {
 scan_parse_status scan_packet_parse(const uint8_t *frame, size_t len, int linktype,
                                     scan_answer *out);
 
+/* ------------------------------------------------------------- sorting */
+
+#define SCAN_SORT_MAX_SIZE 32u
+
+/** Sort n elements of size bytes (1 to SCAN_SORT_MAX_SIZE) at base in
+ * ascending cmp order, in place: no allocation, O(log n) stack, O(n log n)
+ * comparisons at worst (introsort), not stable. glibc's qsort would copy the
+ * whole array into a malloc'ed buffer first; scan_store_seal sorts tables of
+ * tens of megabytes with this instead. A size out of range sorts nothing. */
+void scan_sort_in_place(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* ------------------------------------------------------------ privileges */
 
 /** Give up root for good, once the raw sockets and the capture are open.

@@ -10,12 +10,21 @@
  * table of their own. An empty slot is one whose state is 0, which no
  * result has; an empty host slot is address 0, and the address 0 itself is
  * kept in a flag beside the table.
+ *
+ * Two moves keep a big scan at one table's worth of memory. A doubling
+ * holds the old and the new table at once (16 + 32 MiB on the way to a
+ * million IPv4 results), so scan_store_reserve sizes the tables once before
+ * the engine runs. And the outputs need the results sorted: rather than a
+ * sorted copy (48 bytes a result), scan_store_seal moves the live slots to
+ * the front of each table and sorts them there, after which the tables are
+ * sorted arrays, searched by bisection, and the store takes no more results.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "scanner/scan_int.h"
 #include "vigie/scanner.h"
 
 typedef struct entry4 {
@@ -69,9 +78,16 @@ struct scan_store {
   table6 res6;
   hosts4 up4;
   hosts6 up6;
+  /* Set by scan_store_seal: res4 and res6 hold their n entries sorted in
+   * slots [0, n), every later slot empty; the host sets are unchanged. */
+  bool sealed;
 };
 
 #define MIN_CAP 16u
+
+/* The most results scan_store_reserve takes per family: beyond, the table
+ * of 32-byte IPv6 slots could no longer be sized without overflow. */
+#define MAX_RESERVE (SIZE_MAX / 64)
 
 /* ------------------------------------------------------------- hashing */
 
@@ -104,6 +120,14 @@ static inline bool needs_growth(size_t n, size_t cap) { return (n + 1) * 10 > ca
 
 static size_t next_cap(size_t cap) { return cap ? cap * 2 : MIN_CAP; }
 
+/* The smallest capacity that takes n entries without growing; n is at most
+ * MAX_RESERVE, so cap * 7 cannot overflow. */
+static size_t cap_for(size_t n) {
+  size_t cap = MIN_CAP;
+  while (needs_growth(n - (n > 0), cap)) cap *= 2;
+  return cap;
+}
+
 /* ------------------------------------------------------- IPv4 results */
 
 /* The slot of (addr, port): the entry's, or the empty slot it would take. */
@@ -115,8 +139,10 @@ static entry4 *find4(const table4 *t, uint32_t addr, uint16_t port) {
   }
 }
 
-static vigie_status grow4(table4 *t) {
-  table4 bigger = {vigie_calloc(next_cap(t->cap), sizeof(entry4)), next_cap(t->cap), t->n};
+/* Move every entry into a new table of cap slots (a power of two that holds
+ * them all); on failure the table is left as it was. */
+static vigie_status resize4(table4 *t, size_t cap) {
+  table4 bigger = {vigie_calloc(cap, sizeof(entry4)), cap, t->n};
   if (bigger.slots == NULL) return VIGIE_ENOMEM;
   for (size_t i = 0; i < t->cap; i++) {
     if (t->slots[i].state_reason != 0) {
@@ -128,6 +154,8 @@ static vigie_status grow4(table4 *t) {
   return VIGIE_OK;
 }
 
+static vigie_status grow4(table4 *t) { return resize4(t, next_cap(t->cap)); }
+
 /* ------------------------------------------------------- IPv6 results */
 
 static entry6 *find6(const table6 *t, addr6 a, uint16_t port) {
@@ -138,8 +166,8 @@ static entry6 *find6(const table6 *t, addr6 a, uint16_t port) {
   }
 }
 
-static vigie_status grow6(table6 *t) {
-  table6 bigger = {vigie_calloc(next_cap(t->cap), sizeof(entry6)), next_cap(t->cap), t->n};
+static vigie_status resize6(table6 *t, size_t cap) {
+  table6 bigger = {vigie_calloc(cap, sizeof(entry6)), cap, t->n};
   if (bigger.slots == NULL) return VIGIE_ENOMEM;
   for (size_t i = 0; i < t->cap; i++) {
     const entry6 *e = &t->slots[i];
@@ -149,6 +177,8 @@ static vigie_status grow6(table6 *t) {
   *t = bigger;
   return VIGIE_OK;
 }
+
+static vigie_status grow6(table6 *t) { return resize6(t, next_cap(t->cap)); }
 
 /* ----------------------------------------------------------- host sets */
 
@@ -219,6 +249,21 @@ size_t scan_store_count(const scan_store *store) {
   return store != NULL ? store->res4.n + store->res6.n : 0;
 }
 
+vigie_status scan_store_reserve(scan_store *store, size_t results4, size_t results6) {
+  if (store == NULL || store->sealed) return VIGIE_EINVAL;
+  if (results4 > MAX_RESERVE || results6 > MAX_RESERVE) return VIGIE_ENOMEM;
+  /* A table already big enough stays; one that is not is moved once, and
+   * an empty one (the usual case, before the engine runs) is just made. */
+  size_t cap4 = cap_for(results4), cap6 = cap_for(results6);
+  if (results4 > 0 && cap4 > store->res4.cap && resize4(&store->res4, cap4) != VIGIE_OK) {
+    return VIGIE_ENOMEM;
+  }
+  if (results6 > 0 && cap6 > store->res6.cap && resize6(&store->res6, cap6) != VIGIE_OK) {
+    return VIGIE_ENOMEM;
+  }
+  return VIGIE_OK;
+}
+
 /* Whether a result shows the address itself answered. No answer at all
  * does not, nor does an unreachable: that ICMP message (or EHOSTUNREACH)
  * usually comes from a router, and says the host is down, not up. */
@@ -276,15 +321,56 @@ static vigie_status add6(scan_store *s, const scan_result *r) {
 vigie_status scan_store_add(scan_store *store, const scan_result *result, bool *added) {
   vigie_status status;
   if (added != NULL) *added = false;
-  if (store == NULL || result == NULL || !valid_result(result)) return VIGIE_EINVAL;
+  if (store == NULL || result == NULL || store->sealed || !valid_result(result)) {
+    return VIGIE_EINVAL;
+  }
   if (scan_store_has(store, &result->addr, result->port)) return VIGIE_OK;
   status = result->addr.family == AF_INET ? add4(store, result) : add6(store, result);
   if (status == VIGIE_OK && added != NULL) *added = true;
   return status;
 }
 
+/* The output order within a family: address, then port. */
+static int cmp_entry4(const void *pa, const void *pb) {
+  const entry4 *a = pa, *b = pb;
+  if (a->addr != b->addr) return a->addr < b->addr ? -1 : 1;
+  return (a->port > b->port) - (a->port < b->port);
+}
+
+static int cmp_entry6(const void *pa, const void *pb) {
+  const entry6 *a = pa, *b = pb;
+  if (a->hi != b->hi) return a->hi < b->hi ? -1 : 1;
+  if (a->lo != b->lo) return a->lo < b->lo ? -1 : 1;
+  return (a->port > b->port) - (a->port < b->port);
+}
+
+/* Whether a sealed table holds the key (bisection over its sorted front). */
+static bool sealed_has(const void *slots, size_t n, size_t size, const void *key,
+                       int (*cmp)(const void *, const void *)) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = cmp((const char *)slots + mid * size, key);
+    if (c == 0) return true;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return false;
+}
+
 bool scan_store_has(const scan_store *store, const vigie_addr *addr, uint16_t port) {
   if (store == NULL || addr == NULL) return false;
+  if (addr->family == AF_INET && store->sealed) {
+    entry4 key = {.addr = addr->v4, .port = port};
+    return sealed_has(store->res4.slots, store->res4.n, sizeof key, &key, cmp_entry4);
+  }
+  if (addr->family == AF_INET6 && store->sealed) {
+    addr6 a = split6(addr->v6);
+    entry6 key = {.hi = a.hi, .lo = a.lo, .port = port};
+    return sealed_has(store->res6.slots, store->res6.n, sizeof key, &key, cmp_entry6);
+  }
   if (addr->family == AF_INET) {
     return store->res4.cap != 0 && find4(&store->res4, addr->v4, port)->state_reason != 0;
   }
@@ -379,6 +465,9 @@ vigie_status scan_store_fill_filtered(scan_store *store, const scan_space *space
   if (store == NULL || space == NULL || space->targets == NULL) {
     return vigie_fail(err, VIGIE_EINVAL, "scan_store_fill_filtered: NULL argument");
   }
+  if (store->sealed) {
+    return vigie_fail(err, VIGIE_EINVAL, "scan_store_fill_filtered: the store is sealed");
+  }
   status = up_hosts_in_space(store, space, &hosts, &n_hosts);
   if (status != VIGIE_OK) goto done;
   for (size_t h = 0; h < n_hosts; h++) {
@@ -400,20 +489,162 @@ done:
   return status;
 }
 
-/* -------------------------------------------------------- sorted copy */
+/* ------------------------------------------------------------- order */
 
-static int cmp_entry4(const void *pa, const void *pb) {
-  const entry4 *a = *(const entry4 *const *)pa, *b = *(const entry4 *const *)pb;
-  if (a->addr != b->addr) return a->addr < b->addr ? -1 : 1;
-  return (a->port > b->port) - (a->port < b->port);
+/* The same orders, on pointers to entries (the sorted copy). */
+static int cmp_ptr4(const void *pa, const void *pb) {
+  return cmp_entry4(*(const entry4 *const *)pa, *(const entry4 *const *)pb);
 }
 
-static int cmp_entry6(const void *pa, const void *pb) {
-  const entry6 *a = *(const entry6 *const *)pa, *b = *(const entry6 *const *)pb;
-  if (a->hi != b->hi) return a->hi < b->hi ? -1 : 1;
-  if (a->lo != b->lo) return a->lo < b->lo ? -1 : 1;
-  return (a->port > b->port) - (a->port < b->port);
+static int cmp_ptr6(const void *pa, const void *pb) {
+  return cmp_entry6(*(const entry6 *const *)pa, *(const entry6 *const *)pb);
 }
+
+/* ------------------------------------------------------- in-place sort */
+
+/* glibc's qsort is a merge sort into a malloc'ed copy of the array (16 MiB
+ * for a million IPv4 slots, 32 for IPv6), which would undo what sealing
+ * saves. This one works in place (scan_int.h): quicksort with a
+ * median-of-three pivot, insertion sort for short runs, heapsort when the
+ * splits go bad (introsort). */
+#define SORT_MAX_SIZE SCAN_SORT_MAX_SIZE
+#define SORT_SHORT 16u
+
+typedef int (*sort_cmp)(const void *, const void *);
+
+typedef struct sort_array {
+  char *base;
+  size_t size;
+  sort_cmp cmp;
+} sort_array;
+
+static inline void *sort_at(const sort_array *a, size_t i) { return a->base + i * a->size; }
+
+static inline int sort_cmp_at(const sort_array *a, size_t i, size_t j) {
+  return a->cmp(sort_at(a, i), sort_at(a, j));
+}
+
+static inline void sort_swap(const sort_array *a, size_t i, size_t j) {
+  unsigned char tmp[SORT_MAX_SIZE];
+  if (i == j) return; /* memcpy onto itself is undefined */
+  memcpy(tmp, sort_at(a, i), a->size);
+  memcpy(sort_at(a, i), sort_at(a, j), a->size);
+  memcpy(sort_at(a, j), tmp, a->size);
+}
+
+static void insertion_sort(const sort_array *a, size_t lo, size_t hi) {
+  for (size_t i = lo + 1; i < hi; i++) {
+    for (size_t j = i; j > lo && sort_cmp_at(a, j - 1, j) > 0; j--) sort_swap(a, j - 1, j);
+  }
+}
+
+/* Move element root down the max-heap a[lo, lo + n). */
+static void sift_down(const sort_array *a, size_t lo, size_t root, size_t n) {
+  for (size_t child; (child = 2 * root + 1) < n; root = child) {
+    if (child + 1 < n && sort_cmp_at(a, lo + child, lo + child + 1) < 0) child++;
+    if (sort_cmp_at(a, lo + root, lo + child) >= 0) return;
+    sort_swap(a, lo + root, lo + child);
+  }
+}
+
+static void heap_sort(const sort_array *a, size_t lo, size_t hi) {
+  size_t n = hi - lo;
+  for (size_t i = n / 2; i-- > 0;) sift_down(a, lo, i, n);
+  for (size_t end = n; end-- > 1;) {
+    sort_swap(a, lo, lo + end);
+    sift_down(a, lo, 0, end);
+  }
+}
+
+/* Put the median of a[lo], a[mid] and a[hi - 1] in its final place p,
+ * with a[lo, p) <= a[p] <= a(p, hi) (Hoare's scheme, the pivot parked at
+ * lo while the scans run). \return p. hi - lo >= 3. */
+static size_t partition(const sort_array *a, size_t lo, size_t hi) {
+  size_t mid = lo + (hi - lo) / 2, last = hi - 1;
+  if (sort_cmp_at(a, mid, lo) < 0) sort_swap(a, mid, lo);
+  if (sort_cmp_at(a, last, mid) < 0) {
+    sort_swap(a, last, mid);
+    if (sort_cmp_at(a, mid, lo) < 0) sort_swap(a, mid, lo);
+  }
+  sort_swap(a, lo, mid);
+  /* a[last] >= pivot stops the first scan, the pivot at lo the second. */
+  size_t i = lo, j = hi;
+  for (;;) {
+    do i++;
+    while (sort_cmp_at(a, i, lo) < 0);
+    do j--;
+    while (sort_cmp_at(a, j, lo) > 0);
+    if (i >= j) break;
+    sort_swap(a, i, j);
+  }
+  sort_swap(a, lo, j);
+  return j;
+}
+
+/* Sort a[lo, hi), falling back to heapsort after budget more splits. */
+static void quick_sort(const sort_array *a, size_t lo, size_t hi, unsigned budget) {
+  while (hi - lo > SORT_SHORT) {
+    if (budget-- == 0) {
+      heap_sort(a, lo, hi);
+      return;
+    }
+    size_t p = partition(a, lo, hi);
+    /* Recurse into the smaller side, loop on the larger: O(log n) depth. */
+    if (p - lo < hi - p) {
+      quick_sort(a, lo, p, budget);
+      lo = p + 1;
+    } else {
+      quick_sort(a, p + 1, hi, budget);
+      hi = p;
+    }
+  }
+  insertion_sort(a, lo, hi);
+}
+
+void scan_sort_in_place(void *base, size_t n, size_t size, sort_cmp cmp) {
+  sort_array a = {base, size, cmp};
+  if (n < 2 || size == 0 || size > SORT_MAX_SIZE) return;
+  unsigned budget = 0;
+  for (size_t m = n; m > 1; m >>= 1) budget += 2; /* 2 log2(n) splits */
+  quick_sort(&a, 0, n, budget);
+}
+
+/* -------------------------------------------------------------- seal */
+
+/* Move the n live slots of an open-addressing table to its front, in
+ * place (slot i moves to some j <= i), sort them there. Only the slots
+ * moved from are cleared: a slot never used stays on a page never touched
+ * (calloc'ed tables are mapped lazily), so a sparse table does not grow
+ * its resident memory by being sealed. */
+static void seal_table(void *slots, size_t cap, size_t n, size_t size, sort_cmp cmp,
+                       bool (*live)(const void *)) {
+  char *s = slots;
+  size_t j = 0;
+  if (cap == 0) return;
+  for (size_t i = 0; i < cap; i++) {
+    if (!live(s + i * size)) continue;
+    if (j != i) {
+      memcpy(s + j * size, s + i * size, size);
+      memset(s + i * size, 0, size);
+    }
+    j++;
+  }
+  scan_sort_in_place(s, n, size, cmp);
+}
+
+static bool live4(const void *e) { return ((const entry4 *)e)->state_reason != 0; }
+static bool live6(const void *e) { return ((const entry6 *)e)->state_reason != 0; }
+
+void scan_store_seal(scan_store *store) {
+  if (store == NULL || store->sealed) return;
+  _Static_assert(sizeof(entry4) <= SORT_MAX_SIZE && sizeof(entry6) <= SORT_MAX_SIZE,
+                 "the in-place sort swaps through a SORT_MAX_SIZE buffer");
+  seal_table(store->res4.slots, store->res4.cap, store->res4.n, sizeof(entry4), cmp_entry4, live4);
+  seal_table(store->res6.slots, store->res6.cap, store->res6.n, sizeof(entry6), cmp_entry6, live6);
+  store->sealed = true;
+}
+
+/* ------------------------------------------------------ reading results */
 
 static scan_result result_of(int family, uint32_t v4, vigie_u128 v6, uint16_t port, uint8_t ttl,
                              uint8_t state_reason, int64_t time_us) {
@@ -430,6 +661,25 @@ static scan_result result_of(int family, uint32_t v4, vigie_u128 v6, uint16_t po
   return r;
 }
 
+static scan_result result_of4(const entry4 *e) {
+  return result_of(AF_INET, e->addr, 0, e->port, e->ttl, e->state_reason, e->time_us);
+}
+
+static scan_result result_of6(const entry6 *e) {
+  return result_of(AF_INET6, 0, join6(e->hi, e->lo), e->port, e->ttl, e->state_reason, e->time_us);
+}
+
+void scan_store_result_at(const scan_store *sealed, size_t i, scan_result *out) {
+  if (out == NULL) return;
+  if (sealed == NULL || !sealed->sealed || i >= scan_store_count(sealed)) {
+    memset(out, 0, sizeof *out); /* family 0: every output refuses it */
+  } else if (i < sealed->res4.n) {
+    *out = result_of4(&sealed->res4.slots[i]);
+  } else {
+    *out = result_of6(&sealed->res6.slots[i - sealed->res4.n]);
+  }
+}
+
 /* Pointers to the live slots of a table, sorted; results are copied out in
  * that order. Sorting pointers (8 bytes) rather than scan_results (48)
  * keeps the extra memory small when there are millions. */
@@ -438,11 +688,8 @@ static void sorted4(const table4 *t, const void **ptrs, scan_result *out) {
   for (size_t i = 0; i < t->cap; i++) {
     if (t->slots[i].state_reason != 0) ptrs[n++] = &t->slots[i];
   }
-  qsort(ptrs, n, sizeof *ptrs, cmp_entry4);
-  for (size_t i = 0; i < n; i++) {
-    const entry4 *e = ptrs[i];
-    out[i] = result_of(AF_INET, e->addr, 0, e->port, e->ttl, e->state_reason, e->time_us);
-  }
+  qsort(ptrs, n, sizeof *ptrs, cmp_ptr4);
+  for (size_t i = 0; i < n; i++) out[i] = result_of4(ptrs[i]);
 }
 
 static void sorted6(const table6 *t, const void **ptrs, scan_result *out) {
@@ -450,12 +697,8 @@ static void sorted6(const table6 *t, const void **ptrs, scan_result *out) {
   for (size_t i = 0; i < t->cap; i++) {
     if (t->slots[i].state_reason != 0) ptrs[n++] = &t->slots[i];
   }
-  qsort(ptrs, n, sizeof *ptrs, cmp_entry6);
-  for (size_t i = 0; i < n; i++) {
-    const entry6 *e = ptrs[i];
-    out[i] =
-        result_of(AF_INET6, 0, join6(e->hi, e->lo), e->port, e->ttl, e->state_reason, e->time_us);
-  }
+  qsort(ptrs, n, sizeof *ptrs, cmp_ptr6);
+  for (size_t i = 0; i < n; i++) out[i] = result_of6(ptrs[i]);
 }
 
 vigie_status scan_store_sorted(const scan_store *store, scan_result **out, size_t *count) {
@@ -469,10 +712,16 @@ vigie_status scan_store_sorted(const scan_store *store, scan_result **out, size_
   n4 = store->res4.n;
   n6 = store->res6.n;
   results = vigie_malloc((n4 + n6) * sizeof *results);
+  if (results == NULL) return VIGIE_ENOMEM;
+  if (store->sealed) { /* already in order */
+    for (size_t i = 0; i < n4 + n6; i++) scan_store_result_at(store, i, &results[i]);
+    *out = results;
+    *count = n4 + n6;
+    return VIGIE_OK;
+  }
   ptrs = vigie_malloc((n4 > n6 ? n4 : n6) * sizeof *ptrs);
-  if (results == NULL || ptrs == NULL) {
+  if (ptrs == NULL) {
     vigie_free(results);
-    vigie_free(ptrs);
     return VIGIE_ENOMEM;
   }
   sorted4(&store->res4, ptrs, results);

@@ -5,7 +5,8 @@
  *     index space (address x port), split into exact shards, resumable;
  *   - scan_siphash24 / scan_cookie: stateless validation of SYN answers;
  *   - scan_ratelimit: a token bucket in packets per second;
- *   - scan_store: the results, deduplicated, compact, sorted on demand;
+ *   - scan_store: the results, deduplicated, compact, sorted in place at
+ *     the end (sealed) and read back with no copy;
  *   - scan_run_connect / scan_run_syn: the two engines;
  *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines.
  *
@@ -164,32 +165,67 @@ const char *scan_reason_name(scan_reason reason); /* "syn-ack"...; static */
 
 /* The results of a scan: one entry per (address, port), later answers of
  * the same pair ignored; compact (IPv4 entries take 16 bytes) so that a
- * million open ports fit well under the 64 MiB budget. */
+ * million open ports fit well under the 64 MiB budget.
+ *
+ * Its life: new, reserve (once the probe count is known), add while the
+ * engine runs, fill_filtered, then seal: the results are sorted in place and
+ * read back one at a time with scan_store_result_at (or scan_source_store),
+ * with no copy. A sealed store takes no more results. */
 typedef struct scan_store scan_store;
 
 /** \return a new empty store, or NULL on ENOMEM. */
 scan_store *scan_store_new(void);
 void scan_store_free(scan_store *store);
-/** Add a result. \param[out] added  whether it was new (may be NULL). */
+/** Size the tables once so that results4 IPv4 and results6 IPv6 results fit
+ * with no growth: a table that doubles holds its old and new slots at once
+ * (48 MiB on the way to a million IPv4 results, 32 once reserved). Tables
+ * stay at most 7/10 full in powers of two: 2^20 IPv4 results reserve 2^21
+ * slots of 16 bytes, 32 MiB; IPv6 slots take 32 bytes (64 MiB). Results
+ * already held are kept (their table is moved once if it is too small);
+ * more results than reserved still fit, the tables then grow as before. The
+ * host sets are not reserved: 4 bytes a slot (16 for IPv6), 8 MiB at worst
+ * for a million IPv4 hosts. A page of a table that no result lands on is
+ * never touched, so a reservation costs memory only where results land (a
+ * page each at most, until every page has one).
+ * \return VIGIE_EINVAL for a NULL or sealed store; VIGIE_ENOMEM when a
+ * table cannot be made (the results kept, the store usable). */
+vigie_status scan_store_reserve(scan_store *store, size_t results4, size_t results6);
+/** Add a result. \param[out] added  whether it was new (may be NULL).
+ * \return VIGIE_EINVAL for an invalid result or a sealed store. */
 vigie_status scan_store_add(scan_store *store, const scan_result *result, bool *added);
-/** Whether (addr, port) already has a result. */
+/** Whether (addr, port) already has a result; sealed or not (a sealed
+ * store answers by bisection, O(log n)). */
 bool scan_store_has(const scan_store *store, const vigie_addr *addr, uint16_t port);
 /** Whether addr answered at all: some result of it, in any state, came from
  * the address itself, that is any reason but no-response and unreachable
  * (an ICMP unreachable or EHOSTUNREACH comes from a router, and says the
- * host is down): the host is up. */
+ * host is down): the host is up. Sealed or not. */
 bool scan_store_host_up(const scan_store *store, const vigie_addr *addr);
 size_t scan_store_count(const scan_store *store);
 /** After the last retry: every (address, port) of space that has no result,
  * on an address that answered on some port, becomes filtered with reason
  * no-response; silent addresses stay absent (host down). Each new result is
- * passed to on_result when it is not NULL. */
+ * passed to on_result when it is not NULL. \return VIGIE_EINVAL once the
+ * store is sealed. */
 vigie_status scan_store_fill_filtered(scan_store *store, const scan_space *space,
                                       void (*on_result)(const scan_result *, void *), void *user,
                                       vigie_error *err);
-/** Every result, sorted by family, address, then port.
+/** Every result, sorted by family, address, then port, sealed or not.
+ * A copy of 48 bytes a result: for tests and small stores; outputs of a
+ * whole scan read a sealed store through scan_source_store instead.
  * \param[out] out  a new array the caller frees with vigie_free */
 vigie_status scan_store_sorted(const scan_store *store, scan_result **out, size_t *count);
+/** End the adding: sort the results in place, IPv4 first (by address, then
+ * port), then IPv6 likewise, with no allocation (the live slots move to the
+ * front of their table and are sorted there). After it, scan_store_add,
+ * scan_store_reserve and scan_store_fill_filtered refuse with VIGIE_EINVAL;
+ * scan_store_has, scan_store_host_up, scan_store_count and scan_store_sorted
+ * still work. A second call does nothing. */
+void scan_store_seal(scan_store *store);
+/** The i-th result of a sealed store in its sorted order, i below
+ * scan_store_count. An unsealed store or an i past the end gives a result
+ * of all zeros (family 0), which every output refuses. O(1). */
+void scan_store_result_at(const scan_store *sealed, size_t i, scan_result *out);
 
 /* ---------------------------------------------------------------- engines */
 
@@ -266,6 +302,23 @@ typedef struct scan_meta {
   const vigie_portdb *portdb;
 } scan_meta;
 
+/* Where an output reads its results: count of them, the i-th through at(),
+ * in the order scan_store_sorted gives (family, address, port), so that a
+ * format never needs them copied into one array. at may be called more
+ * than once for one i, in any order; it cannot fail. */
+typedef struct scan_result_source {
+  size_t count;
+  void (*at)(const void *ctx, size_t i, scan_result *out);
+  const void *ctx;
+} scan_result_source;
+
+/** A source over count results in an array (borrowed: it must outlive the
+ * source). */
+scan_result_source scan_source_array(const scan_result *results, size_t count);
+/** A source over a sealed store (borrowed, unchanged while read); see
+ * scan_store_result_at for an unsealed one. */
+scan_result_source scan_source_store(const scan_store *sealed);
+
 /* "2026-11-25T10:00:00.123456Z" and its NUL. */
 #define SCAN_TIME_LEN 28
 
@@ -281,19 +334,21 @@ char *scan_ports_compact(const uint16_t *ports, size_t count);
 
 /** Our scan XML (rules/scan.xsd): every result, the meta data and the
  * resume point, written to stream. Hosts that answered get their filtered
- * ports listed; silent hosts are absent. results must be sorted as
- * scan_store_sorted gives them, each (address, port) once.
+ * ports listed; silent hosts are absent. results must come sorted as
+ * scan_store_sorted gives them, each (address, port) once; they are read
+ * twice (checked, then written), one at a time.
  * \return VIGIE_EINVAL for unsorted results, an unknown state or reason, a
  * mode other than SYN or connect, or a start or end outside 1970-9999;
  * VIGIE_EIO when the stream fails (nothing is complete then). */
-vigie_status scan_output_xml(FILE *stream, const scan_meta *meta, const scan_result *results,
-                             size_t count, vigie_error *err);
+vigie_status scan_output_xml(FILE *stream, const scan_meta *meta,
+                             const scan_result_source *results, vigie_error *err);
 
 /** nmap-compatible XML (-oX), read by ndiff and nmap.xsl, valid against
  * nmap.dtd but for scanner="vigie" (the DTD allows only "nmap": we name the
- * real producer). Service names come from meta->portdb when set. */
-vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta, const scan_result *results,
-                              size_t count, vigie_error *err);
+ * real producer). Service names come from meta->portdb when set. results
+ * as for scan_output_xml (one host's results are read a few times). */
+vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta,
+                              const scan_result_source *results, vigie_error *err);
 
 /** One JSON object for one result, with its newline (--jsonl): ip, port,
  * proto, state, reason, ttl, timestamp (null when unknown). No flush.

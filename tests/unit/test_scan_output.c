@@ -25,6 +25,10 @@
 
 /* ------------------------------------------------------------- helpers */
 
+/* An array of results as the source the outputs read: a compound literal,
+ * alive until the end of the enclosing block. */
+#define SOURCE(r, n) ((const scan_result_source[]){scan_source_array((r), (n))})
+
 typedef struct tmp_file {
   char path[64];
 } tmp_file;
@@ -181,20 +185,28 @@ static bool same_result(const scan_result *a, const scan_result *b) {
          a->time_us == b->time_us;
 }
 
-/* Our scan XML of results as a string; caller frees. */
-static char *xml_text(const scan_meta *meta, const scan_result *r, size_t n) {
+typedef vigie_status (*output_fn)(FILE *, const scan_meta *, const scan_result_source *,
+                                  vigie_error *);
+
+/* What an output writes for a source, as a string; caller frees. */
+static char *output_text(output_fn writer, const scan_meta *meta, const scan_result_source *src) {
   char *buf = NULL;
   size_t len = 0;
   vigie_error err = {0};
   FILE *m = open_memstream(&buf, &len);
-  vigie_status status = scan_output_xml(m, meta, r, n, &err);
+  vigie_status status = writer(m, meta, src, &err);
   fclose(m);
   if (status != VIGIE_OK) {
-    printf("# scan_output_xml: %s\n", err.msg);
+    printf("# output: %s\n", err.msg);
     free(buf);
     return NULL;
   }
   return buf;
+}
+
+/* Our scan XML of results as a string; caller frees. */
+static char *xml_text(const scan_meta *meta, const scan_result *r, size_t n) {
+  return output_text(scan_output_xml, meta, SOURCE(r, n));
 }
 
 /* ------------------------------------------------------------- our XML */
@@ -214,7 +226,7 @@ static void roundtrip(test_ctx *ctx, scan_mode mode, const scan_result *r, size_
   REQUIRE(tmp_new(&f, ".xml"));
   FILE *out = fopen(f.path, "w");
   REQUIRE(out != NULL);
-  CHECKF(scan_output_xml(out, &meta, r, n, &err) == VIGIE_OK, "%s", err.msg);
+  CHECKF(scan_output_xml(out, &meta, SOURCE(r, n), &err) == VIGIE_OK, "%s", err.msg);
   fclose(out);
   CHECK(schema_valid(f.path));
   scan_store *store = scan_store_new();
@@ -231,6 +243,12 @@ static void roundtrip(test_ctx *ctx, scan_mode mode, const scan_result *r, size_
   for (size_t i = 0; i < n && i < count; i++)
     CHECKF(same_result(&r[i], &back[i]), "result %zu differs", i);
   vigie_free(back);
+  /* And out again from the store itself, sealed: the very same file. */
+  scan_store_seal(store);
+  scan_result_source from_store = scan_source_store(store);
+  char *first = slurp(f.path), *again = output_text(scan_output_xml, &meta, &from_store);
+  CHECK(first != NULL && again != NULL && strcmp(first, again) == 0);
+  free(first), free(again);
   scan_store_free(store);
   unlink(f.path);
 }
@@ -310,25 +328,36 @@ TEST(xml_refuses_bad_calls) {
   FILE *devnull = fopen("/dev/null", "w");
   REQUIRE(devnull != NULL);
   scan_result swapped[2] = {r[1], r[0]};
-  CHECK(scan_output_xml(devnull, &meta, swapped, 2, &err) == VIGIE_EINVAL);
+  CHECK(scan_output_xml(devnull, &meta, SOURCE(swapped, 2), &err) == VIGIE_EINVAL);
   CHECK(strstr(err.msg, "not sorted") != NULL);
   scan_result twice[2] = {r[0], r[0]};
-  CHECK(scan_output_xml(devnull, &meta, twice, 2, &err) == VIGIE_EINVAL);
+  CHECK(scan_output_xml(devnull, &meta, SOURCE(twice, 2), &err) == VIGIE_EINVAL);
   scan_result bad = r[0];
   bad.state = 0;
-  CHECK(scan_output_xml(devnull, &meta, &bad, 1, &err) == VIGIE_EINVAL);
-  CHECK(scan_output_nmap(devnull, &meta, &bad, 1, &err) == VIGIE_EINVAL);
+  CHECK(scan_output_xml(devnull, &meta, SOURCE(&bad, 1), &err) == VIGIE_EINVAL);
+  CHECK(scan_output_nmap(devnull, &meta, SOURCE(&bad, 1), &err) == VIGIE_EINVAL);
   CHECK(scan_output_jsonl(devnull, &bad) == VIGIE_EINVAL);
   bad = r[0], bad.addr.family = 0;
-  CHECK(scan_output_xml(devnull, &meta, &bad, 1, &err) == VIGIE_EINVAL);
+  CHECK(scan_output_xml(devnull, &meta, SOURCE(&bad, 1), &err) == VIGIE_EINVAL);
   CHECK(scan_output_jsonl(devnull, &bad) == VIGIE_EINVAL);
   meta.mode = SCAN_MODE_AUTO;
-  CHECK(scan_output_xml(devnull, &meta, r, n, &err) == VIGIE_EINVAL);
-  CHECK(scan_output_nmap(devnull, &meta, r, n, &err) == VIGIE_EINVAL);
+  CHECK(scan_output_xml(devnull, &meta, SOURCE(r, n), &err) == VIGIE_EINVAL);
+  CHECK(scan_output_nmap(devnull, &meta, SOURCE(r, n), &err) == VIGIE_EINVAL);
   meta = fx_meta(SCAN_MODE_SYN), meta.start_us = -1;
-  CHECK(scan_output_xml(devnull, &meta, r, n, &err) == VIGIE_EINVAL);
-  CHECK(scan_output_xml(NULL, &meta, r, n, &err) == VIGIE_EINVAL);
-  CHECK(scan_output_xml(devnull, NULL, r, n, &err) == VIGIE_EINVAL);
+  CHECK(scan_output_xml(devnull, &meta, SOURCE(r, n), &err) == VIGIE_EINVAL);
+  CHECK(scan_output_xml(NULL, &meta, SOURCE(r, n), &err) == VIGIE_EINVAL);
+  CHECK(scan_output_xml(devnull, NULL, SOURCE(r, n), &err) == VIGIE_EINVAL);
+  meta = fx_meta(SCAN_MODE_SYN);
+  CHECK(scan_output_xml(devnull, &meta, NULL, &err) == VIGIE_EINVAL);
+  CHECK(scan_output_nmap(devnull, &meta, NULL, &err) == VIGIE_EINVAL);
+  /* A store not sealed reads as results with no family: refused. */
+  scan_store *store = scan_store_new();
+  REQUIRE(store != NULL);
+  CHECK(scan_store_add(store, &r[0], NULL) == VIGIE_OK);
+  scan_result_source unsealed = scan_source_store(store);
+  CHECK(scan_output_xml(devnull, &meta, &unsealed, &err) == VIGIE_EINVAL);
+  CHECK(scan_output_nmap(devnull, &meta, &unsealed, &err) == VIGIE_EINVAL);
+  scan_store_free(store);
   fclose(devnull);
 }
 
@@ -343,10 +372,10 @@ TEST(outputs_report_write_errors) {
     printf("# %s: skipped: no /dev/full\n", ctx->name);
     return;
   }
-  CHECK(scan_output_xml(full, &meta, r, n, &err) == VIGIE_EIO);
+  CHECK(scan_output_xml(full, &meta, SOURCE(r, n), &err) == VIGIE_EIO);
   CHECK(strstr(err.msg, "write failed") != NULL);
   clearerr(full);
-  CHECK(scan_output_nmap(full, &meta, r, n, &err) == VIGIE_EIO);
+  CHECK(scan_output_nmap(full, &meta, SOURCE(r, n), &err) == VIGIE_EIO);
   fclose(full);
 }
 
@@ -469,7 +498,7 @@ static bool nmap_write(test_ctx *ctx, const char *path, const scan_result *r, si
   meta.portdb = db;
   FILE *out = fopen(path, "w");
   if (out == NULL) return false;
-  vigie_status status = scan_output_nmap(out, &meta, r, n, &err);
+  vigie_status status = scan_output_nmap(out, &meta, SOURCE(r, n), &err);
   CHECKF(status == VIGIE_OK, "%s", err.msg);
   fclose(out);
   vigie_portdb_free(db);
@@ -566,6 +595,34 @@ TEST(nmap_ndiff_sees_changes) {
   CHECKF(strstr(text, "443/tcp") == NULL, "%s", text);
   free(text);
   unlink(a.path), unlink(b.path), unlink(diff.path);
+}
+
+/* Both XML formats read a sealed store as they read the sorted array: the
+ * store is filled in reverse order, so its sealing does the sorting. */
+TEST(outputs_from_sealed_store) {
+  scan_result r[64];
+  size_t n = fx_nmap(r);
+  scan_meta meta = fx_meta(SCAN_MODE_SYN);
+  scan_store *store = scan_store_new();
+  REQUIRE(store != NULL);
+  /* fx_nmap puts 198.18.0.5 first; sorted, it comes before 198.18.0.10. */
+  for (size_t i = n; i-- > 0;) CHECK(scan_store_add(store, &r[i], NULL) == VIGIE_OK);
+  scan_result *sorted = NULL;
+  size_t count = 0;
+  REQUIRE(scan_store_sorted(store, &sorted, &count) == VIGIE_OK && count == n);
+  scan_store_seal(store);
+  scan_result_source from_store = scan_source_store(store);
+  CHECK(from_store.count == n);
+  output_fn writers[] = {scan_output_xml, scan_output_nmap};
+  for (size_t w = 0; w < 2; w++) {
+    char *a = output_text(writers[w], &meta, SOURCE(sorted, count));
+    char *b = output_text(writers[w], &meta, &from_store);
+    CHECKF(a != NULL && b != NULL && strcmp(a, b) == 0, "writer %zu", w);
+    CHECK(b != NULL && count_of(b, "<host ") == 5);
+    free(a), free(b);
+  }
+  vigie_free(sorted);
+  scan_store_free(store);
 }
 
 /* ---------------------------------------------------------- JSON lines */
@@ -668,5 +725,6 @@ TEST_MAIN(TEST_CASE_ENTRY(xml_roundtrip_syn), TEST_CASE_ENTRY(xml_roundtrip_conn
           TEST_CASE_ENTRY(xml_corruptions_refused), TEST_CASE_ENTRY(xml_input_refuses_bad_calls),
           TEST_CASE_ENTRY(nmap_valid_against_dtd), TEST_CASE_ENTRY(nmap_shape),
           TEST_CASE_ENTRY(nmap_xsl_renders), TEST_CASE_ENTRY(nmap_ndiff_sees_changes),
-          TEST_CASE_ENTRY(jsonl_lines_parse), TEST_CASE_ENTRY(time_format),
-          TEST_CASE_ENTRY(ports_compact), TEST_CASE_ENTRY(xmlw_raw_prolog))
+          TEST_CASE_ENTRY(outputs_from_sealed_store), TEST_CASE_ENTRY(jsonl_lines_parse),
+          TEST_CASE_ENTRY(time_format), TEST_CASE_ENTRY(ports_compact),
+          TEST_CASE_ENTRY(xmlw_raw_prolog))
