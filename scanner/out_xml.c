@@ -46,15 +46,36 @@ scan_result_source scan_source_store(const scan_store *sealed) {
   return (scan_result_source){.count = scan_store_count(sealed), .at = sx_store_at, .ctx = sealed};
 }
 
+/* Fixed-width decimal digits of v into p[0..width). */
+static void sx_digits(char *p, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; i--, v /= 10) p[i] = (char)('0' + v % 10);
+}
+
+/* By hand rather than gmtime_r + snprintf: JSON lines call this once per
+ * answer on the SYN receiver's thread, and snprintf alone cost ~300 ns.
+ * The date comes from days since 1970 by Howard Hinnant's civil_from_days. */
 char *scan_time_format(int64_t us, char *buf, size_t len) {
-  struct tm tm;
   if (buf == NULL || len < SCAN_TIME_LEN || us < 0 || us / 1000000 > SX_MAX_SECONDS) return NULL;
-  time_t secs = (time_t)(us / 1000000);
-  if (gmtime_r(&secs, &tm) == NULL) return NULL;
-  int n =
-      snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-               tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us % 1000000));
-  return n == SCAN_TIME_LEN - 1 ? buf : NULL;
+  int64_t secs = us / 1000000;
+  unsigned rem = (unsigned)(secs % 86400);
+  int64_t z = secs / 86400 + 719468;
+  int64_t era = z / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  unsigned year = (unsigned)(yoe + era * 400) + (month <= 2);
+  memcpy(buf, "0000-00-00T00:00:00.000000Z", SCAN_TIME_LEN);
+  sx_digits(buf, year, 4);
+  sx_digits(buf + 5, month, 2);
+  sx_digits(buf + 8, day, 2);
+  sx_digits(buf + 11, rem / 3600, 2);
+  sx_digits(buf + 14, rem / 60 % 60, 2);
+  sx_digits(buf + 17, rem % 60, 2);
+  sx_digits(buf + 20, (unsigned)(us % 1000000), 6);
+  return buf;
 }
 
 char *scan_ports_compact(const uint16_t *ports, size_t count) {

@@ -349,8 +349,10 @@ static vigie_status conn_pass(conn_engine *e, const scan_perm *perm, vigie_error
     status = conn_drain_deferred(e, &budget, err);
     if (more && status == VIGIE_OK) more = conn_fill(e, perm, &budget, &status, err);
     if (!more && e->deferred_count == 0 && e->used == 0) break;
-    if (status == VIGIE_OK)
-      status = conn_events(e, conn_sleep_ms(e, more || e->deferred_count, now));
+    /* Sleep for a token only when a slot is free to spend it on: with every
+     * slot taken, only an answer or a deadline can let work go on. */
+    bool can_send = (more || e->deferred_count) && e->used < e->capacity;
+    if (status == VIGIE_OK) status = conn_events(e, conn_sleep_ms(e, can_send, now));
     now = scan_now_ns();
     conn_expire(e, now);
     conn_progress(e, now);

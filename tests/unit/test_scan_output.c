@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -639,6 +640,28 @@ static const char jsonl_check[] =
     "  assert isinstance(r['ttl'],int), r\n"
     "  assert r['timestamp'] is None or r['timestamp'].endswith('Z'), r\n";
 
+/* The hand-made time formatter agrees with gmtime_r + snprintf everywhere:
+ * leap years, centuries, the first and last second it accepts. */
+TEST(time_format_matches_gmtime) {
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < 200000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    int64_t secs = i == 0 ? 0 : i == 1 ? INT64_C(253402300799) : (int64_t)(x % INT64_C(253402300800));
+    int64_t us = secs * 1000000 + (int64_t)(x % 1000000);
+    char mine[SCAN_TIME_LEN], ref[64];
+    struct tm tm;
+    time_t t = (time_t)secs;
+    REQUIRE(gmtime_r(&t, &tm) != NULL);
+    snprintf(ref, sizeof ref, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us % 1000000));
+    REQUIRE(scan_time_format(us, mine, sizeof mine) != NULL);
+    if (strcmp(mine, ref) != 0) {
+      CHECKF(false, "%lld us: %s, gmtime says %s", (long long)us, mine, ref);
+      return;
+    }
+  }
+}
+
 TEST(jsonl_lines_parse) {
   tmp_file f, py;
   scan_result r[32];
@@ -725,6 +748,6 @@ TEST_MAIN(TEST_CASE_ENTRY(xml_roundtrip_syn), TEST_CASE_ENTRY(xml_roundtrip_conn
           TEST_CASE_ENTRY(xml_corruptions_refused), TEST_CASE_ENTRY(xml_input_refuses_bad_calls),
           TEST_CASE_ENTRY(nmap_valid_against_dtd), TEST_CASE_ENTRY(nmap_shape),
           TEST_CASE_ENTRY(nmap_xsl_renders), TEST_CASE_ENTRY(nmap_ndiff_sees_changes),
-          TEST_CASE_ENTRY(outputs_from_sealed_store), TEST_CASE_ENTRY(jsonl_lines_parse),
+          TEST_CASE_ENTRY(outputs_from_sealed_store), TEST_CASE_ENTRY(jsonl_lines_parse), TEST_CASE_ENTRY(time_format_matches_gmtime),
           TEST_CASE_ENTRY(time_format), TEST_CASE_ENTRY(ports_compact),
           TEST_CASE_ENTRY(xmlw_raw_prolog))
