@@ -170,7 +170,9 @@ static vigie_status conn_finish(conn_engine *e, uint32_t i, int so_error) {
   conn_slot *s = &e->slots[i];
   vigie_status status = VIGIE_OK;
   e->stats->received++;
-  if (so_error == 0)
+  /* A reset after the handshake (a server that accepts and closes at once)
+   * still proves the port open: a closed port refuses the SYN instead. */
+  if (so_error == 0 || so_error == ECONNRESET || so_error == EPIPE)
     status = conn_record(e, s, SCAN_STATE_OPEN, SCAN_REASON_CONNECTED);
   else if (so_error == ECONNREFUSED)
     status = conn_record(e, s, SCAN_STATE_CLOSED, SCAN_REASON_REFUSED);
