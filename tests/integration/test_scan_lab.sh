@@ -31,7 +31,7 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; f
 cleanup() { bash "$LAB" down >/dev/null 2>&1; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-echo "1..18"
+echo "1..23"
 if ! bash "$LAB" up >"$WORK/truth.raw" 2>"$WORK/lab.err"; then
   not_ok "lab up"; sed 's/^/# /' "$WORK/lab.err"; exit 1
 fi
@@ -92,35 +92,41 @@ check "scan XML validates against rules/scan.xsd" \
 
 # Interrupted then resumed: same set as one uninterrupted scan (the connect
 # scans above). The rate is low so that SIGINT lands half-way.
-resume_run() {
+# resume_check MODE UNINTERRUPTED...: a scan in MODE interrupted half-way by
+# SIGINT, then resumed, gives the same result set as the uninterrupted scans.
+# The rate is low so that the signal lands half-way.
+resume_check() {
+  local mode=$1 w="$WORK/resume-$1"
+  shift
+  mkdir -p "$w"
   # shellcheck disable=SC2086
-  ip netns exec "$NS" "$bin" scan -q --jsonl --connect --rate 15 --retries 1 --timeout 1 \
-    -p "$ports" -o "$WORK/part.xml" --resume-file "$WORK/resume.xml" $TARGETS4 $TARGETS6 \
-    >"$WORK/part.jsonl" 2>"$WORK/part.err" &
-  local pid=$!   # ip netns exec execs vigie: this is vigie's PID
+  ip netns exec "$NS" "$bin" scan -q --jsonl "--$mode" --rate 15 --retries 1 --timeout 1 --wait 1 \
+    -p "$ports" -o "$w/part.xml" --resume-file "$w/resume.xml" $TARGETS4 $TARGETS6 \
+    >"$w/part.jsonl" 2>"$w/part.err" &
+  local pid=$! rc   # ip netns exec execs vigie: this is vigie's PID
   sleep 3
   kill -INT "$pid" 2>/dev/null
-  wait "$pid"
-}
-# shellcheck disable=SC2086
-resume_run; rc=$?
-check "interrupted scan exits 3 (incomplete)" test "$rc" -eq 3
-check "interrupted scan saved a resume file" test -s "$WORK/resume.xml"
-partial=$(wc -l <"$WORK/part.jsonl")
-total=$(cat "$WORK/con4.found" "$WORK/con6.found" | grep -c .)
-check "the interruption came half-way ($partial of $total results before it)" \
-  test "$partial" -gt 0 -a "$partial" -lt "$total"
-check "resumed scan exits 0" scan resumed --resume "$WORK/resume.xml" -o "$WORK/resumed.xml"
-# The resumed run's JSON lines hold only what it found itself; its XML holds all.
-python3 - "$WORK/resumed.xml" >"$WORK/resumed.all" <<'PY'
+  wait "$pid"; rc=$?
+  check "$mode: interrupted scan exits 3 (incomplete)" test "$rc" -eq 3
+  check "$mode: interrupted scan saved a resume file" test -s "$w/resume.xml"
+  local partial total
+  partial=$(grep -c . "$w/part.jsonl")
+  total=$(cat "$@" | grep -c .)
+  check "$mode: the interruption came half-way ($partial of $total results before it)" \
+    test "$partial" -gt 0 -a "$partial" -lt "$total"
+  check "$mode: resumed scan exits 0" scan "resumed-$mode" --resume "$w/resume.xml" -o "$w/resumed.xml"
+  # The resumed run's JSON lines hold only what it found itself; its XML holds all.
+  python3 - "$w/resumed.xml" >"$w/resumed.all" <<'PY'
 import sys, xml.etree.ElementTree as ET
-ns = {"s": "urn:vigie:scan:1"}
 rows = set()
 for host in ET.parse(sys.argv[1]).getroot().iter("{urn:vigie:scan:1}host"):
     for port in host.iter("{urn:vigie:scan:1}port"):
         rows.add(f"{host.get('addr')} {port.get('number')} {port.get('state')}")
 print("\n".join(sorted(rows)))
 PY
-sort "$WORK/con4.found" "$WORK/con6.found" | grep . >"$WORK/uninterrupted"
-check "resumed result set equals the uninterrupted one" diff -u "$WORK/uninterrupted" "$WORK/resumed.all"
+  sort "$@" | grep . >"$w/uninterrupted"
+  check "$mode: resumed result set equals the uninterrupted one" diff -u "$w/uninterrupted" "$w/resumed.all"
+}
+resume_check connect "$WORK/con4.found" "$WORK/con6.found"
+resume_check syn "$WORK/syn4.found" "$WORK/syn6.found"
 [ "$failed" -eq 0 ]
