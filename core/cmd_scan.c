@@ -291,27 +291,16 @@ static int64_t scan_wall_us(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void scan_summary(const scan_job *job, const scan_stats *stats,
-                         const scan_result_source *results) {
-  size_t open = 0, closed = 0, filtered = 0, hosts = 0;
-  scan_result prev = {0}, r;
-  /* Sorted results: a host is a run of one address. */
-  for (size_t i = 0; i < results->count; i++, prev = r) {
-    results->at(results->ctx, i, &r);
-    open += r.state == SCAN_STATE_OPEN;
-    closed += r.state == SCAN_STATE_CLOSED;
-    filtered += r.state == SCAN_STATE_FILTERED;
-    bool same = i > 0 && r.addr.family == prev.addr.family && r.addr.v4 == prev.addr.v4 &&
-                r.addr.v6 == prev.addr.v6;
-    hosts += !same;
-  }
+static void scan_summary(const scan_job *job, const scan_stats *stats, const scan_store *store) {
+  scan_tally t;
+  scan_store_tally(store, &t);
   double rate = stats->elapsed_s > 0 ? (double)stats->sent / stats->elapsed_s : 0;
   vigie_log_info(job->log,
                  "%s scan %s: %llu probes in %.2f s (%.0f/s); %zu hosts up: %zu open, %zu closed, "
                  "%zu filtered%s",
                  job->cfg.mode == SCAN_MODE_SYN ? "SYN" : "connect",
                  stats->interrupted ? "interrupted" : "done", (unsigned long long)stats->sent,
-                 stats->elapsed_s, rate, hosts, open, closed, filtered,
+                 stats->elapsed_s, rate, t.hosts_up, t.open, t.closed, t.filtered,
                  stats->pcap_dropped ? " (libpcap dropped packets: lower --rate)" : "");
 }
 
@@ -321,9 +310,11 @@ static void scan_summary(const scan_job *job, const scan_stats *stats,
 static vigie_status scan_write_outputs(scan_job *job, const scan_meta *meta, scan_store *store,
                                        bool interrupted, vigie_error *err) {
   vigie_status status = VIGIE_OK;
+  scan_summary(job, meta->stats, store);
+  /* Sorting a million results takes a quarter of a second: only for files. */
+  if (job->output == NULL && job->output_nmap == NULL && !interrupted) return VIGIE_OK;
   scan_store_seal(store);
   scan_result_source results = scan_source_store(store);
-  scan_summary(job, meta->stats, &results);
   if (job->output != NULL)
     status = scan_write_file(job->output, scan_output_xml, meta, &results, err);
   if (status == VIGIE_OK && job->output_nmap != NULL)

@@ -81,6 +81,7 @@ struct scan_store {
   /* Set by scan_store_seal: res4 and res6 hold their n entries sorted in
    * slots [0, n), every later slot empty; the host sets are unchanged. */
   bool sealed;
+  size_t by_state[4]; /* results per scan_state, for summaries with no sort */
 };
 
 #define MIN_CAP 16u
@@ -326,8 +327,16 @@ vigie_status scan_store_add(scan_store *store, const scan_result *result, bool *
   }
   if (scan_store_has(store, &result->addr, result->port)) return VIGIE_OK;
   status = result->addr.family == AF_INET ? add4(store, result) : add6(store, result);
+  if (status == VIGIE_OK) store->by_state[result->state & 3]++;
   if (status == VIGIE_OK && added != NULL) *added = true;
   return status;
+}
+
+void scan_store_tally(const scan_store *store, scan_tally *out) {
+  out->open = store->by_state[SCAN_STATE_OPEN];
+  out->closed = store->by_state[SCAN_STATE_CLOSED];
+  out->filtered = store->by_state[SCAN_STATE_FILTERED];
+  out->hosts_up = store->up4.n + store->up4.has_zero + store->up6.n + store->up6.has_zero;
 }
 
 /* The output order within a family: address, then port. */

@@ -202,6 +202,14 @@ bool scan_store_has(const scan_store *store, const vigie_addr *addr, uint16_t po
  * host is down): the host is up. Sealed or not. */
 bool scan_store_host_up(const scan_store *store, const vigie_addr *addr);
 size_t scan_store_count(const scan_store *store);
+/* Counts kept as results are added, so a summary needs no sort. */
+typedef struct scan_tally {
+  size_t open, closed, filtered;
+  size_t hosts_up; /* addresses that answered on some port */
+} scan_tally;
+
+void scan_store_tally(const scan_store *store, scan_tally *out);
+
 /** After the last retry: every (address, port) of space that has no result,
  * on an address that answered on some port, becomes filtered with reason
  * no-response; silent addresses stay absent (host down). Each new result is

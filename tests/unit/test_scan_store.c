@@ -92,6 +92,11 @@ TEST(add_and_dedup) {
   CHECK(add(s, result(v6(0), 22, SCAN_STATE_OPEN, SCAN_REASON_SYN_ACK)) == 1);
   CHECK(add(s, result(v4(0), 22, SCAN_STATE_OPEN, SCAN_REASON_SYN_ACK)) == 0);
   CHECK(scan_store_count(s) == 6);
+  /* The tally counts new results only, and each answering address once. */
+  scan_tally t;
+  scan_store_tally(s, &t);
+  CHECKF(t.open == 5 && t.closed == 1 && t.filtered == 0 && t.hosts_up == 5,
+         "open %zu closed %zu filtered %zu hosts %zu", t.open, t.closed, t.filtered, t.hosts_up);
   CHECK(scan_store_has(s, &(vigie_addr){.family = AF_INET, .v4 = 0x7f000001u}, 22));
   CHECK(!scan_store_has(s, &(vigie_addr){.family = AF_INET, .v4 = 0x7f000001u}, 24));
   CHECK(scan_store_has(s, &(vigie_addr){.family = AF_INET6, .v6 = BENCH6 | 1}, 22));
