@@ -71,26 +71,8 @@ die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- process helpers
 
-# proc_field PID N: field N of /proc/PID/stat (cut after the comm field's last parenthesis).
-proc_field() {
-  local stat rest f
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  rest=${stat##*) }
-  read -r -a f <<<"$rest"
-  printf '%s\n' "${f[$(($2 - 3))]}"
-}
-
-# pid_alive PID [STARTTIME]: running (zombies count as dead) and, when given, the very
-# process we recorded (same start time), so a recycled PID is never taken for ours.
-pid_alive() {
-  local st start
-  st=$(proc_field "$1" 3) || return 1
-  [[ $st != Z && $st != X ]] || return 1
-  if [[ -n ${2:-} ]]; then
-    start=$(proc_field "$1" 22) || return 1
-    [[ $start == "$2" ]] || return 1
-  fi
-}
+# shellcheck source=tests/lab/procs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/lab/procs.sh"
 
 # start_bg NAME NS CMD...: start CMD inside NS in its own session; record PID + start time.
 # `ip netns exec` and `setsid` both exec, so $! is the command's own PID.
@@ -101,25 +83,7 @@ start_bg() {
   printf '%s %s\n' "$!" "$start" >"$STATE/pids/$name"
 }
 
-wait_gone() {
-  local n=$1 p left; shift
-  while ((n-- > 0)); do
-    left=0
-    for p in "$@"; do pid_alive "$p" && { left=1; break; }; done
-    ((left)) || return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 ns_exists() { [[ -e /run/netns/$1 ]]; }
-
-every_ns_pid() {
-  local ns
-  for ns in "${ALL_NS[@]}"; do
-    if ns_exists "$ns"; then ip netns pids "$ns" 2>/dev/null || true; fi
-  done
-}
 
 # ---------------------------------------------------------------- network
 

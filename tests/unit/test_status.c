@@ -18,9 +18,9 @@ TEST(fail_records_status_and_detail) {
   vigie_error err;
   vigie_error_clear(&err);
   CHECK(err.status == VIGIE_OK);
-  CHECK(vigie_fail(&err, VIGIE_ESYNTAX, "target \"%s\": bad", "1.2.3.4/40") == VIGIE_ESYNTAX);
+  CHECK(vigie_fail(&err, VIGIE_ESYNTAX, "target \"%s\": bad", "198.18.0.4/40") == VIGIE_ESYNTAX);
   CHECK(err.status == VIGIE_ESYNTAX);
-  CHECK_STR(vigie_error_text(&err), "target \"1.2.3.4/40\": bad");
+  CHECK_STR(vigie_error_text(&err), "target \"198.18.0.4/40\": bad");
   CHECK(vigie_fail(NULL, VIGIE_EIO, "ignored") == VIGIE_EIO);
 }
 
