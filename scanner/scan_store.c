@@ -280,14 +280,18 @@ static bool valid_result(const scan_result *r) {
 
 /* Add an IPv4 result known to be absent and valid. Every table that may
  * grow grows first, so a failure leaves the store as it was. */
-static vigie_status add4(scan_store *s, const scan_result *r) {
+/* One probe of the table decides both "already there" and "where it goes":
+ * this runs once per answer on the SYN receiver's thread. */
+static vigie_status add4(scan_store *s, const scan_result *r, bool *added) {
   uint32_t addr = r->addr.v4;
-  bool mark = shows_up(r->reason) && !host4_has(&s->up4, addr);
   if (needs_growth(s->res4.n, s->res4.cap) && grow4(&s->res4) != VIGIE_OK) return VIGIE_ENOMEM;
+  entry4 *e = find4(&s->res4, addr, r->port);
+  if (e->state_reason != 0) return VIGIE_OK; /* a later answer for the same pair */
+  bool mark = shows_up(r->reason) && !host4_has(&s->up4, addr);
   if (mark && addr != 0 && needs_growth(s->up4.n, s->up4.cap) && host4_grow(&s->up4) != VIGIE_OK) {
     return VIGIE_ENOMEM;
   }
-  entry4 *e = find4(&s->res4, addr, r->port);
+  *added = true;
   *e = (entry4){r->time_us, addr, r->port, r->ttl, (uint8_t)(r->state | r->reason << 4)};
   s->res4.n++;
   if (mark && addr == 0) {
@@ -299,15 +303,17 @@ static vigie_status add4(scan_store *s, const scan_result *r) {
   return VIGIE_OK;
 }
 
-static vigie_status add6(scan_store *s, const scan_result *r) {
+static vigie_status add6(scan_store *s, const scan_result *r, bool *added) {
   addr6 a = split6(r->addr.v6);
   bool zero = (a.hi | a.lo) == 0;
-  bool mark = shows_up(r->reason) && !host6_has(&s->up6, a);
   if (needs_growth(s->res6.n, s->res6.cap) && grow6(&s->res6) != VIGIE_OK) return VIGIE_ENOMEM;
+  entry6 *e = find6(&s->res6, a, r->port);
+  if (e->state_reason != 0) return VIGIE_OK; /* a later answer for the same pair */
+  bool mark = shows_up(r->reason) && !host6_has(&s->up6, a);
   if (mark && !zero && needs_growth(s->up6.n, s->up6.cap) && host6_grow(&s->up6) != VIGIE_OK) {
     return VIGIE_ENOMEM;
   }
-  entry6 *e = find6(&s->res6, a, r->port);
+  *added = true;
   *e = (entry6){a.hi, a.lo, r->time_us, r->port, r->ttl, (uint8_t)(r->state | r->reason << 4)};
   s->res6.n++;
   if (mark && zero) {
@@ -320,15 +326,15 @@ static vigie_status add6(scan_store *s, const scan_result *r) {
 }
 
 vigie_status scan_store_add(scan_store *store, const scan_result *result, bool *added) {
-  vigie_status status;
+  bool is_new = false;
   if (added != NULL) *added = false;
   if (store == NULL || result == NULL || store->sealed || !valid_result(result)) {
     return VIGIE_EINVAL;
   }
-  if (scan_store_has(store, &result->addr, result->port)) return VIGIE_OK;
-  status = result->addr.family == AF_INET ? add4(store, result) : add6(store, result);
-  if (status == VIGIE_OK) store->by_state[result->state & 3]++;
-  if (status == VIGIE_OK && added != NULL) *added = true;
+  vigie_status status = result->addr.family == AF_INET ? add4(store, result, &is_new)
+                                                        : add6(store, result, &is_new);
+  if (status == VIGIE_OK && is_new) store->by_state[result->state & 3]++;
+  if (added != NULL) *added = is_new;
   return status;
 }
 
@@ -483,10 +489,10 @@ vigie_status scan_store_fill_filtered(scan_store *store, const scan_space *space
     r.addr = hosts[h];
     for (uint32_t p = 0; p < space->port_count; p++) {
       r.port = space->ports[p];
-      if (scan_store_has(store, &r.addr, r.port)) continue;
-      status = r.addr.family == AF_INET ? add4(store, &r) : add6(store, &r);
+      bool added = false;
+      status = scan_store_add(store, &r, &added); /* counted in the tally too */
       if (status != VIGIE_OK) goto done;
-      if (on_result != NULL) on_result(&r, user);
+      if (added && on_result != NULL) on_result(&r, user);
     }
   }
 done:

@@ -207,6 +207,11 @@ TEST(fill_filtered) {
                 {0x7f000002u, 0, 22}, {0x7f000002u, 0, 443},
                 {0, 1, 22},           {0, 1, 80}};
   CHECK(seen.n == 6 && scan_store_count(s) == 11);
+  /* The filled ports count in the tally like any other result: 6 filled
+   * plus the unreachable one added above. */
+  scan_tally tally;
+  scan_store_tally(s, &tally);
+  CHECKF(tally.filtered == 7, "tally says %zu filtered", tally.filtered);
   for (size_t i = 0; i < 6 && i < seen.n; i++) {
     const scan_result *r = &seen.r[i];
     bool is6 = expect[i].a6 != 0;
