@@ -823,6 +823,26 @@ const char *const *vigie_targets_names(const vigie_targets *t, size_t *count) {
   return t != NULL ? (const char *const *)t->names : NULL;
 }
 
+/* Whether x lies in one of n sorted, disjoint IPv4 ranges (binary search;
+ * the IPv6 ones go through ranges_contain). */
+static bool ranges4_contain(const vigie_range4 *v, size_t n, uint32_t x) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (v[mid].last < x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && v[lo].first <= x;
+}
+
+bool vigie_targets_contains(const vigie_targets *t, const vigie_addr *addr) {
+  if (addr->family == AF_INET) return ranges4_contain(t->out4, t->n4, addr->v4);
+  if (addr->family == AF_INET6) return ranges_contain(t->out6, t->n6, true, addr->v6);
+  return false;
+}
+
 bool vigie_targets_is_excluded(const vigie_targets *t, const vigie_addr *addr) {
   int fam;
   vigie_u128 x;

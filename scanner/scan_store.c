@@ -404,31 +404,6 @@ bool scan_store_host_up(const scan_store *store, const vigie_addr *addr) {
 
 /* ------------------------------------------------------ filtered fill */
 
-/* Whether x lies in one of n sorted, disjoint ranges (binary search). */
-static bool in_ranges4(const vigie_range4 *r, size_t n, uint32_t x) {
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (r[mid].last < x)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < n && r[lo].first <= x;
-}
-
-static bool in_ranges6(const vigie_range6 *r, size_t n, vigie_u128 x) {
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (r[mid].last < x)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < n && r[lo].first <= x;
-}
-
 static int64_t wall_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -447,20 +422,20 @@ static int cmp_addr(const void *pa, const void *pb) {
 
 static vigie_status up_hosts_in_space(const scan_store *s, const scan_space *space,
                                       vigie_addr **out, size_t *count) {
-  size_t n4, n6, n = 0;
-  const vigie_range4 *r4 = vigie_targets_ranges4(space->targets, &n4);
-  const vigie_range6 *r6 = vigie_targets_ranges6(space->targets, &n6);
+  size_t n = 0;
   vigie_addr *hosts = vigie_calloc(s->up4.n + s->up6.n + 2, sizeof *hosts);
   if (hosts == NULL) return VIGIE_ENOMEM;
   for (size_t i = 0; i <= s->up4.cap; i++) { /* the extra turn is the address 0 */
     bool up = i < s->up4.cap ? s->up4.slots[i] != 0 : s->up4.has_zero;
     uint32_t a = i < s->up4.cap ? s->up4.slots[i] : 0;
-    if (up && in_ranges4(r4, n4, a)) hosts[n++] = (vigie_addr){.family = AF_INET, .v4 = a};
+    vigie_addr host = {.family = AF_INET, .v4 = a};
+    if (up && vigie_targets_contains(space->targets, &host)) hosts[n++] = host;
   }
   for (size_t i = 0; i <= s->up6.cap; i++) {
     bool up = i < s->up6.cap ? (s->up6.slots[i].hi | s->up6.slots[i].lo) != 0 : s->up6.has_zero;
     vigie_u128 a = i < s->up6.cap ? join6(s->up6.slots[i].hi, s->up6.slots[i].lo) : 0;
-    if (up && in_ranges6(r6, n6, a)) hosts[n++] = (vigie_addr){.family = AF_INET6, .v6 = a};
+    vigie_addr host = {.family = AF_INET6, .v6 = a};
+    if (up && vigie_targets_contains(space->targets, &host)) hosts[n++] = host;
   }
   qsort(hosts, n, sizeof *hosts, cmp_addr);
   *out = hosts;

@@ -143,6 +143,10 @@ const vigie_range6 *vigie_targets_ranges6(const vigie_targets *t, size_t *count)
  * lives, the array until the next add. */
 const char *const *vigie_targets_names(const vigie_targets *t, size_t *count);
 
+/** Whether addr is one of the finalized set's addresses (exclusions
+ * applied): a binary search over the merged ranges. */
+bool vigie_targets_contains(const vigie_targets *t, const vigie_addr *addr);
+
 /** Whether an address (for instance one a name resolved to) is excluded,
  * by the user's exclusions or the built-in reserved list when it applies. */
 bool vigie_targets_is_excluded(const vigie_targets *t, const vigie_addr *addr);

@@ -363,6 +363,16 @@ TEST(exclusion_splits_range) {
   CHECK(vigie_targets_is_excluded(t, &a));
   a = addr4(0xc61200c8u);
   CHECK(!vigie_targets_is_excluded(t, &a));
+  /* contains: both sides of the hole, its edges, and outside the set. */
+  static const struct { uint32_t a; bool in; } probes[] = {
+      {0xc6120000u, true}, {0xc6120063u, true}, {0xc6120064u, false}, {0xc61200c7u, false},
+      {0xc61200c8u, true}, {0xc61200ffu, true}, {0xc6120100u, false}, {0xc611ffffu, false}};
+  for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+    a = addr4(probes[i].a);
+    CHECKF(vigie_targets_contains(t, &a) == probes[i].in, "0x%08x", probes[i].a);
+  }
+  a = addr6(1);
+  CHECK(!vigie_targets_contains(t, &a));
   vigie_targets_free(t);
 }
 
