@@ -251,7 +251,7 @@ lab_up() {
 }
 
 lab_down() {
-  local f pid start pids=() ns_pids=() p ns
+  local f pid start pids=()
   cd /
   # 1. The processes we started (SIGTERM).
   if [[ -d $STATE/pids ]]; then
@@ -266,24 +266,9 @@ lab_down() {
   if ((${#pids[@]})) && ! wait_gone "$STOP_WAIT" "${pids[@]}"; then
     log "some listeners ignored SIGTERM"
   fi
-  # 2. Whatever still runs inside our namespaces (a scanner left by an interrupted run),
-  #    and any recorded process that survived: SIGTERM, bounded wait, SIGKILL.
-  mapfile -t ns_pids < <(every_ns_pid)
-  for p in "${pids[@]}"; do pid_alive "$p" && ns_pids+=("$p"); done
-  if ((${#ns_pids[@]})); then
-    kill -s TERM "${ns_pids[@]}" 2>/dev/null || true
-    if ! wait_gone "$STOP_WAIT" "${ns_pids[@]}"; then
-      log "processes left in the namespaces after SIGTERM; sending SIGKILL"
-      kill -s KILL "${ns_pids[@]}" 2>/dev/null || true
-      wait_gone "$STOP_WAIT" "${ns_pids[@]}" || die "processes survive SIGKILL: ${ns_pids[*]}"
-    fi
-  fi
-  mapfile -t ns_pids < <(every_ns_pid)
-  ((${#ns_pids[@]} == 0)) || die "processes still inside the bench namespaces: ${ns_pids[*]}"
-  # 3. Our namespaces, by exact name (their veths and nftables rules go with them).
-  for ns in "${ALL_NS[@]}"; do
-    if ns_exists "$ns"; then ip netns del "$ns" || die "cannot delete namespace $ns"; fi
-  done
+  # 2-3. Whatever still runs inside our namespaces (a scanner left by an interrupted run)
+  #    and any recorded process that survived, then the namespaces themselves.
+  ns_teardown "$STOP_WAIT" "${pids[@]}"
   # 4. The state dir, only when it carries our marker.
   if [[ -e $MARKER ]]; then
     rm -rf --one-file-system -- "$STATE"

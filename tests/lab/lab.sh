@@ -587,7 +587,7 @@ lab_up() {
 }
 
 lab_down() {
-  local f name pid start sig pids=() ns_pids=() p ns
+  local f name pid start sig pids=()
   cd /   # `up` may call us from inside the state dir we are about to remove
   # 1. The daemons we started, each with the signal that stops it cleanly (postgres:
   #    SIGINT = fast shutdown, which also frees its SysV shared memory segment).
@@ -605,26 +605,9 @@ lab_down() {
   if ((${#pids[@]})) && ! wait_gone "$STOP_WAIT" "${pids[@]}"; then
     log "some daemons ignored the stop signal; killing them"
   fi
-  # 2. Whatever still lives in our namespaces (forked children, helpers), and any
-  #    recorded daemon that survived: SIGTERM, bounded wait, then SIGKILL.
-  mapfile -t ns_pids < <(every_ns_pid)
-  for p in "${pids[@]}"; do pid_alive "$p" && ns_pids+=("$p"); done
-  if ((${#ns_pids[@]})); then
-    kill -s TERM "${ns_pids[@]}" 2>/dev/null || true
-    if ! wait_gone 50 "${ns_pids[@]}"; then
-      log "processes left in the namespaces after SIGTERM; sending SIGKILL"
-      mapfile -t ns_pids < <(every_ns_pid)
-      for p in "${pids[@]}"; do pid_alive "$p" && ns_pids+=("$p"); done
-      if ((${#ns_pids[@]})); then kill -s KILL "${ns_pids[@]}" 2>/dev/null || true; fi
-      wait_gone 50 "${ns_pids[@]}" || die "processes survive SIGKILL: ${ns_pids[*]}"
-    fi
-  fi
-  mapfile -t ns_pids < <(every_ns_pid)
-  ((${#ns_pids[@]} == 0)) || die "processes still inside the lab namespaces: ${ns_pids[*]}"
-  # 3. The namespaces (only ours, by exact name).
-  for ns in "${ALL_NS[@]}"; do
-    if ns_exists "$ns"; then ip netns del "$ns" || die "cannot delete namespace $ns"; fi
-  done
+  # 2-3. Whatever still lives in our namespaces (forked children, helpers) and any recorded
+  #    daemon that survived, then the namespaces themselves.
+  ns_teardown 50 "${pids[@]}"
   # 4. The state dir, only when it carries our marker (VIGIE_LAB_STATE could point anywhere).
   if [[ -e $MARKER ]]; then
     rm -rf --one-file-system -- "$STATE"

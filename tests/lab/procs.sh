@@ -44,3 +44,35 @@ wait_gone() {
   done
   return 1
 }
+
+# ns_pids_and PID...: every process in our namespaces plus those of the given PIDs
+# still alive (a recorded daemon may have left its namespace's process list).
+ns_pids_and() {
+  local p
+  every_ns_pid
+  for p in "$@"; do pid_alive "$p" && echo "$p"; done
+  return 0
+}
+
+# ns_teardown TENTHS PID...: end whatever still runs in our namespaces and the given
+# survivors (SIGTERM, a bounded wait, then SIGKILL), then delete the namespaces, only
+# ours, by exact name. Callers define log, die, ALL_NS and ns_exists.
+ns_teardown() {
+  local tenths=$1 ns left=()
+  shift
+  mapfile -t left < <(ns_pids_and "$@")
+  if ((${#left[@]})); then
+    kill -s TERM "${left[@]}" 2>/dev/null || true
+    if ! wait_gone "$tenths" "${left[@]}"; then
+      log "processes left in the namespaces after SIGTERM; sending SIGKILL"
+      mapfile -t left < <(ns_pids_and "$@")
+      if ((${#left[@]})); then kill -s KILL "${left[@]}" 2>/dev/null || true; fi
+      wait_gone "$tenths" "${left[@]}" || die "processes survive SIGKILL: ${left[*]}"
+    fi
+  fi
+  mapfile -t left < <(every_ns_pid)
+  ((${#left[@]} == 0)) || die "processes still inside our namespaces: ${left[*]}"
+  for ns in "${ALL_NS[@]}"; do
+    if ns_exists "$ns"; then ip netns del "$ns" || die "cannot delete namespace $ns"; fi
+  done
+}
