@@ -21,6 +21,11 @@ const char *vigie_strerror(vigie_status status) {
   case VIGIE_EPERM: return "operation not permitted";
   case VIGIE_EEMPTY: return "nothing to do";
   case VIGIE_EUSAGE: return "usage error";
+  case VIGIE_ECONNECT: return "server unreachable";
+  case VIGIE_EAUTH: return "authentication refused";
+  case VIGIE_ETLS: return "TLS failure";
+  case VIGIE_EPROTO: return "protocol error or connection cut";
+  case VIGIE_ETIMEOUT: return "timed out";
   }
   return "unknown status";
 }

@@ -24,11 +24,16 @@ typedef enum vigie_status {
   VIGIE_ESCHEMA = 10,      /* XML does not validate against its XSD */
   VIGIE_EPERM = 11,        /* the operating system refused (privileges) */
   VIGIE_EEMPTY = 12,       /* nothing left to do: every target excluded, no port */
-  VIGIE_EUSAGE = 13        /* wrong command-line usage */
+  VIGIE_EUSAGE = 13,       /* wrong command-line usage */
+  VIGIE_ECONNECT = 14,     /* a server could not be reached */
+  VIGIE_EAUTH = 15,        /* a server refused our credentials */
+  VIGIE_ETLS = 16,         /* a TLS handshake or certificate check failed */
+  VIGIE_EPROTO = 17,       /* a server broke the protocol or cut the connection */
+  VIGIE_ETIMEOUT = 18      /* a server did not answer in time */
 } vigie_status;
 
 /* Number of the highest value, for meta-tests that walk every status. */
-#define VIGIE_STATUS_LAST VIGIE_EUSAGE
+#define VIGIE_STATUS_LAST VIGIE_ETIMEOUT
 
 /** A short English description of a status.
  * \param[in] status  any value, known or not
