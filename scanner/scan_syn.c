@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -64,6 +65,7 @@
 #define SYN_RING_TIMEOUT_MS 10 /* a ring block reaches us at most this late */
 #define SYN_SNDBUF (8 << 20)   /* per raw socket: see open_raw */
 #define SYN_RX_BATCH 512
+#define SYN_SENDER_NICE 5 /* CFS weight 335 against the receiver's 1024 */
 #define SYN_PROGRESS_NS 250000000u
 #define SYN_LATE_WAIT_MAX_S 1.0 /* retry pause, and the wait after a stop */
 #define NS_PER_S 1000000000.0
@@ -616,6 +618,12 @@ static bool sender_pass(syn_sender *s, unsigned pass) {
 static void *sender_main(void *arg) {
   syn_sender *s = arg;
   const scan_config *cfg = s->e->cfg;
+  /* Senders yield to the receiver: when the cores are busy (on a veth the
+   * targets' answers are computed on them too), a starved receiver lets the
+   * capture ring overflow and answers are lost, while a slowed sender only
+   * delays probes. A thread may lower its own priority without privileges;
+   * failing to is harmless. */
+  (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), SYN_SENDER_NICE);
   double pause = cfg->wait_s < SYN_LATE_WAIT_MAX_S ? cfg->wait_s : SYN_LATE_WAIT_MAX_S;
   for (unsigned pass = 0; pass <= cfg->retries && !stopped(s->e); pass++) {
     /* Before a retry, a short pause for the answers of the last probes. */
