@@ -29,6 +29,9 @@
 #define SCAN_SYN_MSS 1460u
 /* Largest probe: IPv6 header 40 + TCP header 20 + MSS option 4. */
 #define SCAN_SYN_MAX_LEN 64u
+/* An Ethernet II header ahead of the probe (AF_PACKET sending): 14 bytes. */
+#define SCAN_ETH_HLEN 14u
+#define SCAN_SYN_MAX_FRAME (SCAN_ETH_HLEN + SCAN_SYN_MAX_LEN)
 
 /* TCP flag bits (the 14th byte of the TCP header). */
 #define SCAN_TCP_FIN 0x01u
@@ -50,6 +53,27 @@ typedef struct scan_syn_probe {
  * \return its length (44 for IPv4, 64 for IPv6), or 0 when cap is too small
  * or the families are unknown or differ. */
 size_t scan_packet_syn(uint8_t *buf, size_t cap, const scan_syn_probe *probe);
+
+/** The same probe as a whole Ethernet II frame: destination and source MAC,
+ * the EtherType of the probe's family, then scan_packet_syn's packet (no
+ * padding: the device pads short frames).
+ * \return its length (58 for IPv4, 78 for IPv6), or 0 as scan_packet_syn. */
+size_t scan_packet_syn_eth(uint8_t *buf, size_t cap, const uint8_t dst_mac[6],
+                           const uint8_t src_mac[6], const scan_syn_probe *probe);
+
+/* -------------------------------------------------------------- next hop */
+
+typedef struct scan_nexthop4 {
+  int ifindex;
+  uint8_t mac_src[6], mac_dst[6]; /* ours on the interface, the gateway's */
+} scan_nexthop4;
+
+/** Whether every IPv4 address in [lo, hi] (host order) leaves from src
+ * through dev (pinned to it when pin_interface) to one gateway whose MAC the
+ * kernel knows, with no route or policy rule that could split them.
+ * \return NULL with out filled, or a short reason why not (static text). */
+const char *scan_nexthop4_find(const char *dev, uint32_t src, uint32_t lo, uint32_t hi,
+                               bool pin_interface, scan_nexthop4 *out);
 
 /* --------------------------------------------------------------- answers */
 

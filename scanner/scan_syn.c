@@ -30,6 +30,8 @@
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <linux/capability.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
@@ -61,7 +63,7 @@
  * stays small at the rates that need no more, within the 64 MiB budget. */
 #define SYN_RING_BYTES_PER_PPS 40.0
 #define SYN_RING_MIN (4 << 20)
-#define SYN_RING_MAX (16 << 20)
+#define SYN_RING_MAX (20 << 20)
 #define SYN_RING_TIMEOUT_MS 10 /* a ring block reaches us at most this late */
 #define SYN_SNDBUF (8 << 20)   /* per raw socket: see open_raw */
 #define SYN_RX_BATCH 512
@@ -79,11 +81,13 @@ typedef union syn_sockaddr {
 /* One family's batch of probes ready for one sendmmsg. */
 typedef struct syn_batch {
   int fd; /* -1 when the family is not scanned */
+  bool eth; /* fd is an AF_PACKET socket: whole Ethernet frames to ll */
   unsigned n;
   struct mmsghdr msg[SYN_BATCH];
   struct iovec iov[SYN_BATCH];
   syn_sockaddr to[SYN_BATCH];
-  uint8_t pkt[SYN_BATCH][SCAN_SYN_MAX_LEN];
+  struct sockaddr_ll ll;
+  uint8_t pkt[SYN_BATCH][SCAN_SYN_MAX_FRAME];
 } syn_batch;
 
 typedef struct syn_target {
@@ -117,6 +121,11 @@ struct syn_engine {
   vigie_addr src4, src6;                     /* family 0 when the family is not scanned */
   char dev4[IF_NAMESIZE], dev6[IF_NAMESIZE]; /* interfaces owning them, "" unknown */
   char device[IF_NAMESIZE];                  /* where the capture listens */
+  /* IPv4 over AF_PACKET (see find_next_hop4): the link, our MAC and the
+   * next hop's, shared by every IPv4 target. */
+  bool eth4;
+  int ifindex4;
+  uint8_t mac_src4[6], mac_dst4[6];
   pcap_t *pcap;
   int linktype, pcap_fd;
   pthread_mutex_t store_lock;
@@ -307,6 +316,33 @@ static vigie_status pick_sources(syn_engine *e, vigie_error *err) {
   return VIGIE_OK;
 }
 
+/* ------------------------------------------------------------ next hop */
+
+/* Decide e->eth4. \return a short reason when AF_PACKET is not used. */
+static const char *find_next_hop4(syn_engine *e) {
+  size_t count = 0;
+  const vigie_range4 *ranges = vigie_targets_ranges4(e->cfg->space->targets, &count);
+  uint32_t lo, hi;
+  scan_nexthop4 hop;
+  const char *why;
+  e->eth4 = false;
+  if (e->src4.family != AF_INET || e->dev4[0] == '\0') return "no IPv4 interface";
+  if (ranges == NULL || count == 0) return "no IPv4 range";
+  lo = ranges[0].first;
+  hi = ranges[0].last;
+  for (size_t i = 1; i < count; i++) {
+    if (ranges[i].first < lo) lo = ranges[i].first;
+    if (ranges[i].last > hi) hi = ranges[i].last;
+  }
+  why = scan_nexthop4_find(e->dev4, e->src4.v4, lo, hi, e->cfg->interface != NULL, &hop);
+  if (why != NULL) return why;
+  e->ifindex4 = hop.ifindex;
+  memcpy(e->mac_src4, hop.mac_src, 6);
+  memcpy(e->mac_dst4, hop.mac_dst, 6);
+  e->eth4 = true;
+  return NULL;
+}
+
 /* ------------------------------------------------------------- sockets */
 
 /* A raw socket that sends whole IP packets we build: IPPROTO_RAW means
@@ -349,10 +385,33 @@ fail:;
                     ifname ? ifname : "", strerror(saved));
 }
 
+/* An AF_PACKET socket bound to the interface, sending whole Ethernet frames
+ * with no queueing discipline in the way (find_next_hop4 chose it). Its
+ * protocol is 0: it receives nothing. */
+static bool open_packet(int ifindex, int *out) {
+  struct sockaddr_ll ll;
+  int one = 1, sndbuf = SYN_SNDBUF, fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  memset(&ll, 0, sizeof ll);
+  ll.sll_family = AF_PACKET;
+  ll.sll_ifindex = ifindex;
+  if (bind(fd, (struct sockaddr *)&ll, sizeof ll) != 0 ||
+      setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0) {
+    close(fd);
+    return false;
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  }
+  *out = fd;
+  return true;
+}
+
 /* Each message points at its own packet buffer and address once for all;
  * a probe only fills them in. */
 static void batch_init(syn_batch *b) {
   b->fd = -1;
+  b->eth = false;
   b->n = 0;
   for (unsigned i = 0; i < SYN_BATCH; i++) {
     b->iov[i].iov_base = b->pkt[i];
@@ -370,7 +429,22 @@ static vigie_status open_senders(syn_engine *e, vigie_error *err) {
     s->index = t;
     batch_init(&s->b4);
     batch_init(&s->b6);
-    if (e->src4.family) status = open_raw(AF_INET, e->cfg->interface, &s->b4.fd, err);
+    if (e->eth4 && open_packet(e->ifindex4, &s->b4.fd)) {
+      syn_batch *b = &s->b4;
+      b->eth = true;
+      memset(&b->ll, 0, sizeof b->ll);
+      b->ll.sll_family = AF_PACKET;
+      b->ll.sll_protocol = htons(ETH_P_IP);
+      b->ll.sll_ifindex = e->ifindex4;
+      b->ll.sll_halen = 6;
+      memcpy(b->ll.sll_addr, e->mac_dst4, 6);
+      for (unsigned i = 0; i < SYN_BATCH; i++) {
+        b->msg[i].msg_hdr.msg_name = &b->ll;
+        b->msg[i].msg_hdr.msg_namelen = sizeof b->ll;
+      }
+    } else if (e->src4.family) {
+      status = open_raw(AF_INET, e->cfg->interface, &s->b4.fd, err);
+    }
     if (status == VIGIE_OK && e->src6.family) {
       status = open_raw(AF_INET6, e->cfg->interface, &s->b6.fd, err);
     }
@@ -535,9 +609,14 @@ static void add_probe(syn_sender *s, const syn_target *t) {
   p.sport = c.source_port;
   p.seq = c.sequence;
   p.ip_id = (uint16_t)(c.sequence >> 16);
-  b->iov[b->n].iov_len = scan_packet_syn(b->pkt[b->n], SCAN_SYN_MAX_LEN, &p);
-  addr_to_sockaddr(&p.dst, &b->to[b->n], &len);
-  b->msg[b->n].msg_hdr.msg_namelen = len;
+  if (b->eth) {
+    b->iov[b->n].iov_len =
+        scan_packet_syn_eth(b->pkt[b->n], SCAN_SYN_MAX_FRAME, e->mac_dst4, e->mac_src4, &p);
+  } else {
+    b->iov[b->n].iov_len = scan_packet_syn(b->pkt[b->n], SCAN_SYN_MAX_LEN, &p);
+    addr_to_sockaddr(&p.dst, &b->to[b->n], &len);
+    b->msg[b->n].msg_hdr.msg_namelen = len;
+  }
   if (++b->n == SYN_BATCH) batch_flush(s, b);
 }
 
@@ -904,10 +983,11 @@ static void log_start(const syn_engine *e) {
   vigie_log_verbose(e->cfg->log,
                     "SYN scan: %" PRIu64
                     " probes, source %s and %s, source ports %u-%u, "
-                    "capture on %s, %u sending thread%s",
+                    "capture on %s, %u sending thread%s%s",
                     e->shard_total, a4, a6, SCAN_SYN_PORT_BASE,
                     SCAN_SYN_PORT_BASE + SCAN_SYN_PORT_SPAN - 1, e->device, e->nsenders,
-                    e->nsenders > 1 ? "s" : "");
+                    e->nsenders > 1 ? "s" : "",
+                    e->senders[0].b4.eth ? ", IPv4 as Ethernet frames (AF_PACKET)" : "");
 }
 
 vigie_status scan_run_syn(const scan_config *cfg, scan_store *store, scan_stats *stats,
@@ -923,6 +1003,12 @@ vigie_status scan_run_syn(const scan_config *cfg, scan_store *store, scan_stats 
   stats->next_position = cfg->resume_from;
   status = engine_new(cfg, store, &e, err);
   if (status != VIGIE_OK) goto done;
+  if (e->src4.family) {
+    const char *why = find_next_hop4(e);
+    if (why != NULL && cfg->log != NULL) {
+      vigie_log_verbose(cfg->log, "IPv4 probes go through a raw IP socket: %s", why);
+    }
+  }
   status = open_senders(e, err);
   if (status != VIGIE_OK) goto done;
   status = open_capture(e, err);
