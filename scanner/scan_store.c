@@ -391,6 +391,15 @@ static bool sealed_has(const void *slots, size_t n, size_t size, const void *key
   return false;
 }
 
+void scan_store_prefetch(const scan_store *store, const vigie_addr *addr, uint16_t port) {
+  if (store == NULL || addr == NULL || store->sealed) return;
+  if (addr->family == AF_INET && store->res4.cap != 0) {
+    __builtin_prefetch(&store->res4.slots[hash4(addr->v4, port) & (store->res4.cap - 1)]);
+  } else if (addr->family == AF_INET6 && store->res6.cap != 0) {
+    __builtin_prefetch(&store->res6.slots[hash6(split6(addr->v6), port) & (store->res6.cap - 1)]);
+  }
+}
+
 bool scan_store_has(const scan_store *store, const vigie_addr *addr, uint16_t port) {
   if (store == NULL || addr == NULL) return false;
   if (addr->family == AF_INET && store->sealed) {

@@ -67,6 +67,7 @@
 #define SYN_RING_TIMEOUT_MS 10 /* a ring block reaches us at most this late */
 #define SYN_SNDBUF (8 << 20)   /* per raw socket: see open_raw */
 #define SYN_RX_BATCH 512
+#define SYN_PENDING 16 /* answers prefetched together, see flush_answers */
 #define SYN_SENDER_NICE 5 /* CFS weight 335 against the receiver's 1024 */
 #define SYN_PROGRESS_NS 250000000u
 #define SYN_LATE_WAIT_MAX_S 1.0 /* retry pause, and the wait after a stop */
@@ -137,6 +138,8 @@ struct syn_engine {
   uint64_t shard_total; /* positions of the shard from resume_from on */
   /* Receiver-owned while it runs. */
   uint64_t received, valid, found;
+  scan_result pending[SYN_PENDING]; /* answers not stored yet: flush_answers */
+  unsigned npending;
   uint64_t progress_ns, progress_sent;
   vigie_status rx_status;
   vigie_error rx_err;
@@ -714,11 +717,38 @@ static void *sender_main(void *arg) {
 
 /* ------------------------------------------------------------ receiving */
 
+/* Answers wait in a small batch before they are stored: each lands on a
+ * random slot of the result table, and prefetching the whole batch's slots
+ * first overlaps their cache misses instead of paying them one by one. The
+ * store's lock is taken once a batch. */
+static void flush_answers(syn_engine *e) {
+  bool added[SYN_PENDING];
+  vigie_status status = VIGIE_OK;
+  unsigned n = e->npending, done = 0;
+  if (n == 0) return;
+  e->npending = 0;
+  pthread_mutex_lock(&e->store_lock);
+  for (; done < n && status == VIGIE_OK; done++) {
+    added[done] = false;
+    status = scan_store_add(e->store, &e->pending[done], &added[done]);
+  }
+  pthread_mutex_unlock(&e->store_lock);
+  if (status != VIGIE_OK) {
+    e->rx_status =
+        vigie_fail(&e->rx_err, status, "cannot record a result: %s", vigie_strerror(status));
+    atomic_store(&e->abort, true);
+    done--; /* the one that failed was not added */
+  }
+  for (unsigned i = 0; i < done; i++) {
+    if (!added[i]) continue;
+    if (e->pending[i].state == SCAN_STATE_OPEN) e->found++;
+    if (e->cfg->on_result != NULL) e->cfg->on_result(&e->pending[i], e->cfg->user);
+  }
+}
+
 static void handle_answer(syn_engine *e, const scan_answer *a, const struct timeval *ts) {
   const vigie_addr *us = a->dst.family == AF_INET6 ? &e->src6 : &e->src4;
-  scan_result r;
-  bool added = false;
-  vigie_status status;
+  scan_result *r;
   if (!addr_eq(&a->dst, us)) return;
   if (!(a->flags & SCAN_TCP_RST) &&
       (a->flags & (SCAN_TCP_SYN | SCAN_TCP_ACK)) != (SCAN_TCP_SYN | SCAN_TCP_ACK)) {
@@ -729,26 +759,18 @@ static void handle_answer(syn_engine *e, const scan_answer *a, const struct time
     return;
   }
   e->valid++;
-  memset(&r, 0, sizeof r);
-  r.addr = a->src;
-  r.port = a->sport;
+  r = &e->pending[e->npending++];
+  memset(r, 0, sizeof *r);
+  r->addr = a->src;
+  r->port = a->sport;
   /* A RST wins over the other flags: nothing listens. */
-  r.state = (a->flags & SCAN_TCP_RST) ? SCAN_STATE_CLOSED : SCAN_STATE_OPEN;
-  r.reason = (a->flags & SCAN_TCP_RST) ? SCAN_REASON_RESET : SCAN_REASON_SYN_ACK;
-  r.ttl = a->ttl;
-  r.time_us = (int64_t)ts->tv_sec * 1000000 + ts->tv_usec; /* pcap's stamp: wall clock */
-  pthread_mutex_lock(&e->store_lock);
-  status = scan_store_add(e->store, &r, &added);
-  pthread_mutex_unlock(&e->store_lock);
-  if (status != VIGIE_OK) {
-    e->rx_status =
-        vigie_fail(&e->rx_err, status, "cannot record a result: %s", vigie_strerror(status));
-    atomic_store(&e->abort, true);
-    return;
-  }
-  if (!added) return;
-  if (r.state == SCAN_STATE_OPEN) e->found++;
-  if (e->cfg->on_result != NULL) e->cfg->on_result(&r, e->cfg->user);
+  r->state = (a->flags & SCAN_TCP_RST) ? SCAN_STATE_CLOSED : SCAN_STATE_OPEN;
+  r->reason = (a->flags & SCAN_TCP_RST) ? SCAN_REASON_RESET : SCAN_REASON_SYN_ACK;
+  r->ttl = a->ttl;
+  r->time_us = (int64_t)ts->tv_sec * 1000000 + ts->tv_usec; /* pcap's stamp: wall clock */
+  /* Unlocked: a hint only, the slot is read again under the lock. */
+  scan_store_prefetch(e->store, &r->addr, r->port);
+  if (e->npending == SYN_PENDING) flush_answers(e);
 }
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes) {
@@ -807,6 +829,7 @@ static void *receiver_main(void *arg) {
   while (!atomic_load(&e->rx_stop)) {
     int n = pcap_dispatch(e->pcap, SYN_RX_BATCH, on_packet, (u_char *)(void *)e);
     uint64_t now = scan_now_ns();
+    flush_answers(e);
     if (n < 0) {
       e->rx_status = vigie_fail(&e->rx_err, VIGIE_EIO, "capture on %s failed: %s", e->device,
                                 pcap_geterr(e->pcap));
@@ -819,7 +842,9 @@ static void *receiver_main(void *arg) {
   /* What arrived before the stop still counts. */
   for (int i = 0;
        i < 1000 && pcap_dispatch(e->pcap, SYN_RX_BATCH, on_packet, (u_char *)(void *)e) > 0; i++) {
+    flush_answers(e);
   }
+  flush_answers(e);
   return NULL;
 }
 

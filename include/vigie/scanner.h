@@ -186,13 +186,19 @@ void scan_store_free(scan_store *store);
  * host sets are not reserved: 4 bytes a slot (16 for IPv6), 8 MiB at worst
  * for a million IPv4 hosts. A page of a table that no result lands on is
  * never touched, so a reservation costs memory only where results land (a
- * page each at most, until every page has one).
+ * page each at most, until every page has one); tables over 4 MiB ask for
+ * 2 MiB pages (see advise_huge), so a sparse scan's 32 MiB table may cost
+ * its whole size.
  * \return VIGIE_EINVAL for a NULL or sealed store; VIGIE_ENOMEM when a
  * table cannot be made (the results kept, the store usable). */
 vigie_status scan_store_reserve(scan_store *store, size_t results4, size_t results6);
 /** Add a result. \param[out] added  whether it was new (may be NULL).
  * \return VIGIE_EINVAL for an invalid result or a sealed store. */
 vigie_status scan_store_add(scan_store *store, const scan_result *result, bool *added);
+/** Hint that a result for (addr, port) is about to be added: the slot it
+ * will probe is fetched into the cache, so a caller with a batch of results
+ * overlaps their memory latencies. No effect on a sealed store. */
+void scan_store_prefetch(const scan_store *store, const vigie_addr *addr, uint16_t port);
 /** Whether (addr, port) already has a result; sealed or not (a sealed
  * store answers by bisection, O(log n)). */
 bool scan_store_has(const scan_store *store, const vigie_addr *addr, uint16_t port);
