@@ -163,6 +163,82 @@ typedef struct scan_result {
 const char *scan_state_name(scan_state state);   /* "open"...; static */
 const char *scan_reason_name(scan_reason reason); /* "syn-ack"...; static */
 
+/* ------------------------------------------------------- service facts */
+
+/* What the service stage learns of one open port, as named values: the
+ * outputs print them and exposure rules (rules/exposure) read them, so a new
+ * probe adds facts, not fields. Names are dotted lower case: the common ones
+ * "service", "product", "version", "info", "confidence" ("confirmed" when a
+ * protocol exchange proved it, "banner" when inferred from text), "banner";
+ * then one prefix per protocol ("ssh.kex", "rdp.nla_required", "tls.v1_0",
+ * "cert.key_bits"...), listed in doc/service-facts.md. A name may hold several
+ * values (in the order added). Values are bytes as received (a banner may
+ * hold anything): every output escapes them. */
+typedef struct scan_facts scan_facts;
+
+/** \return a new empty set, or NULL on ENOMEM. Free with scan_facts_free. */
+scan_facts *scan_facts_new(void);
+void scan_facts_free(scan_facts *facts);
+/** Append a value to name (copied; len bytes, NULs allowed). Values over
+ * SCAN_FACT_MAX bytes are cut there and the fact "<name>.truncated" set.
+ * \return VIGIE_EINVAL for a name not matching [a-z0-9_.-]+, VIGIE_ENOMEM. */
+vigie_status scan_facts_add(scan_facts *facts, const char *name, const void *value, size_t len);
+/** The same with a string; scan_facts_set first removes name's values. */
+vigie_status scan_facts_add_str(scan_facts *facts, const char *name, const char *value);
+vigie_status scan_facts_set(scan_facts *facts, const char *name, const char *value);
+/** The first value of name, NUL-terminated, or NULL. Borrowed from facts. */
+const char *scan_facts_get(const scan_facts *facts, const char *name);
+/** Every fact in the order added: \return false past the end. Borrowed. */
+bool scan_facts_at(const scan_facts *facts, size_t i, const char **name, const char **value,
+                   size_t *len);
+size_t scan_facts_count(const scan_facts *facts);
+
+#define SCAN_FACT_MAX (64u * 1024u) /* a 1 MB banner keeps its first 64 KiB */
+
+/* ------------------------------------------------------ service modules */
+
+/* A protocol the service stage speaks, as one const table per file
+ * (scanner/svc_<proto>.c), in the manner of zmap's probe modules. The engine
+ * owns the connection, the buffers and the timeouts; a module only turns
+ * bytes into facts and says what to send next. A step is one request and its
+ * answer: io.in holds every byte received since the step began (the engine
+ * caps it at SCAN_SVC_IN_MAX and then calls step one last time with
+ * io.in_full set). Modules never trust a length read from the wire. */
+typedef enum scan_svc_verdict {
+  SCAN_SVC_MORE = 0, /* need more bytes for this step */
+  SCAN_SVC_NEXT,     /* io.out holds the next request: send it, start a new step */
+  SCAN_SVC_DONE,     /* facts are complete */
+  SCAN_SVC_NOT_MINE, /* these bytes are not this protocol: try another module */
+  SCAN_SVC_ERROR,    /* this protocol, but broken: keep the facts gathered so far */
+} scan_svc_verdict;
+
+#define SCAN_SVC_IN_MAX (64u * 1024u)
+#define SCAN_SVC_OUT_MAX 4096u
+
+typedef struct scan_svc_io {
+  const uint8_t *in;          /* received in this step; borrowed from the engine */
+  size_t in_len;
+  bool in_full;               /* SCAN_SVC_IN_MAX reached, or the peer closed */
+  uint8_t *out;               /* SCAN_SVC_OUT_MAX bytes the module may fill */
+  size_t out_len;             /* set by start/step: 0 sends nothing */
+  scan_facts *facts;          /* where the module writes what it learns */
+  void *state;                /* the module's own, state_size bytes, zeroed at start */
+  bool intrusive;             /* --intrusive: e.g. try an anonymous FTP login */
+  const char *host_name;      /* a name the target is known by, or NULL (SNI, Host:) */
+  uint16_t port;
+} scan_svc_io;
+
+typedef struct scan_svc_module {
+  const char *name;           /* "ssh", "rdp"...: the "service" fact it sets */
+  const uint16_t *ports;      /* its usual ports, 0-terminated: tried first there */
+  bool server_first;          /* the server speaks first (SSH, FTP, SMTP...): start may send nothing */
+  size_t state_size;
+  /** Fill io->out with the first request (or leave out_len 0 and wait). */
+  scan_svc_verdict (*start)(scan_svc_io *io);
+  /** Read io->in: MORE, NEXT (out filled), DONE, NOT_MINE or ERROR. */
+  scan_svc_verdict (*step)(scan_svc_io *io);
+} scan_svc_module;
+
 /* The results of a scan: one entry per (address, port), later answers of
  * the same pair ignored; compact (IPv4 entries take 16 bytes) so that a
  * million open ports fit well under the 64 MiB budget.
