@@ -24,20 +24,27 @@ static bool winrm_port(uint16_t port) { return port == 5985 || port == 5986; }
 
 static scan_svc_verdict http_start(scan_svc_io *io) {
   scan_wr w;
-  const char *host = io->host_name != NULL ? io->host_name : "";
+  const char *host = io->host_name;
   char port[8];
   scan_svc_out(io, &w);
   /* WinRM answers GET / with a bare 404; its endpoint tells more. */
-  scan_wr_str(&w, winrm_port(io->port) ? "GET /wsman HTTP/1.1\r\nHost: " : "GET / HTTP/1.1\r\nHost: ");
-  /* An IPv6 literal goes in brackets (RFC 9110 7.2); an empty Host is
-   * what RFC 9112 3.2 asks for when the client knows no name. */
-  bool v6 = strchr(host, ':') != NULL;
-  if (v6) scan_wr_str(&w, "[");
-  scan_wr_str(&w, host);
-  if (v6) scan_wr_str(&w, "]");
-  if (*host != '\0' && io->port != 80 && io->port != 443) {
-    snprintf(port, sizeof port, ":%u", (unsigned)io->port);
-    scan_wr_str(&w, port);
+  scan_wr_str(&w, winrm_port(io->port) ? "GET /wsman" : "GET /");
+  /* With no name to give, HTTP/1.0 and no Host: servers refuse an HTTP/1.1
+   * request with an empty Host (nginx: 400), and take this one. */
+  if (io->host_name == NULL) {
+    scan_wr_str(&w, " HTTP/1.0");
+  } else {
+    /* An IPv6 literal goes in brackets (RFC 9110 7.2), a port other than
+     * the scheme's after a colon. */
+    bool v6 = strchr(host, ':') != NULL;
+    scan_wr_str(&w, " HTTP/1.1\r\nHost: ");
+    scan_wr_str(&w, v6 ? "[" : "");
+    scan_wr_str(&w, host);
+    scan_wr_str(&w, v6 ? "]" : "");
+    if (io->port != 80 && io->port != 443) {
+      snprintf(port, sizeof port, ":%u", (unsigned)io->port);
+      scan_wr_str(&w, port);
+    }
   }
   scan_wr_str(&w, "\r\nUser-Agent: vigie\r\nAccept: */*\r\nConnection: close\r\n\r\n");
   return scan_svc_send(io, &w);
@@ -252,7 +259,7 @@ static bool winrm(scan_svc_io *io, const http_msg *m, const uint8_t *server, siz
       scan_svc_find(server, slen, "Microsoft-HTTPAPI") == NULL) {
     return true;
   }
-  return scan_svc_identify(io, "winrm", true) && scan_svc_fact_str(io, "product", "Microsoft WinRM");
+  return scan_svc_identify(io, "winrm", true); /* product stays Microsoft-HTTPAPI, as served */
 }
 
 static bool facts(scan_svc_io *io, const http_msg *m) {

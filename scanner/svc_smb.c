@@ -64,7 +64,7 @@ static scan_svc_verdict smb2_negotiate(scan_svc_io *io) {
   scan_wr_u32le(&w, 0);  /* next command */
   scan_wr_u32le(&w, 1);  /* message id: 0 went to the SMB1 negotiate */
   scan_wr_u32le(&w, 0);
-  for (int i = 0; i < 4 + 8 + 16; i++) scan_wr_u8(&w, 0); /* tree, session, signature */
+  for (int i = 0; i < 4 + 4 + 8 + 16; i++) scan_wr_u8(&w, 0); /* process, tree, session, signature */
   scan_wr_u16le(&w, 36);
   scan_wr_u16le(&w, sizeof dialects / sizeof dialects[0]);
   scan_wr_u16le(&w, 1); /* security mode: signing enabled */

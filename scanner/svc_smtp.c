@@ -27,6 +27,7 @@ static scan_svc_verdict smtp_start(scan_svc_io *io) {
 static scan_svc_verdict greeting(scan_svc_io *io, smtp_state *s, const scan_svc_reply *rep) {
   /* An FTP server greets with 220 too, and usually says so. */
   if ((rep->code != 220 && rep->code != 554) || scan_svc_find(rep->start, rep->len, "FTP") != NULL ||
+      scan_svc_find(rep->start, rep->len, "FileZilla") != NULL ||
       (rep->code == 554 && scan_svc_find(rep->start, rep->len, "SMTP") == NULL)) {
     return SCAN_SVC_NOT_MINE;
   }

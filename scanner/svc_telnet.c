@@ -85,7 +85,12 @@ static bool prompt(const telnet_read *t) {
                    t->text[n - 1] == '$');
 }
 
-static bool facts(scan_svc_io *io, const telnet_read *t) {
+static bool facts(scan_svc_io *io, telnet_read *t) {
+  /* Trailing white space cut: whether the space after "login:" came in
+   * time or not must not change the banner. */
+  while (t->text_len > 0 && (t->text[t->text_len - 1] == ' ' || t->text[t->text_len - 1] == '\r' ||
+                             t->text[t->text_len - 1] == '\n'))
+    t->text_len--;
   bool login = scan_svc_find(t->text, t->text_len, "login") != NULL ||
                scan_svc_find(t->text, t->text_len, "username") != NULL ||
                scan_svc_find(t->text, t->text_len, "password") != NULL;
@@ -106,9 +111,10 @@ static scan_svc_verdict telnet_step(scan_svc_io *io) {
     return s->round == 0 ? SCAN_SVC_NOT_MINE : SCAN_SVC_ERROR;
   if (st == SCAN_RD_SHORT || (t.commands == 0 && t.text_len == 0 && !io->in_full)) return SCAN_SVC_MORE;
   if (s->round == 0 && t.commands == 0) return SCAN_SVC_NOT_MINE;
-  if (prompt(&t) || io->in_full || s->round >= ROUNDS || t.text_len >= TEXT_MAX)
-    return scan_svc_end(facts(io, &t), SCAN_SVC_DONE);
-  if (w.len == 0) return SCAN_SVC_MORE; /* nothing to refuse: the text goes on */
+  if (prompt(&t) || io->in_full || t.text_len >= TEXT_MAX) return scan_svc_end(facts(io, &t), SCAN_SVC_DONE);
+  /* Refuse what was asked, a few rounds at most; then wait for the prompt
+   * (the engine's timeout ends a server that never shows one). */
+  if (w.len == 0 || s->round >= ROUNDS) return SCAN_SVC_MORE;
   s->round++;
   return scan_svc_send(io, &w);
 }
