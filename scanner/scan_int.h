@@ -247,8 +247,8 @@ bool scan_svc_product_token(scan_svc_io *io, const uint8_t *p, size_t len);
 /* Text replies of FTP and SMTP: "ddd text" or "ddd-text" lines up to
  * "ddd text". */
 typedef struct scan_svc_reply {
-  unsigned code;          /* 100..599 */
-  const uint8_t *start;   /* the whole reply, lines and line ends */
+  unsigned code;        /* 100..599 */
+  const uint8_t *start; /* the whole reply, lines and line ends */
   size_t len;
 } scan_svc_reply;
 
@@ -270,8 +270,8 @@ extern const scan_svc_module *const scan_svc_all[];
 const scan_svc_module *scan_svc_by_name(const char *name);
 
 extern const scan_svc_module scan_svc_http, scan_svc_ssh, scan_svc_ftp, scan_svc_smtp,
-    scan_svc_imap, scan_svc_pop3, scan_svc_telnet, scan_svc_vnc, scan_svc_redis,
-    scan_svc_mysql, scan_svc_postgresql, scan_svc_mssql, scan_svc_mongodb, scan_svc_rdp,
-    scan_svc_smb, scan_svc_ldap, scan_svc_dicom, scan_svc_hl7;
+    scan_svc_imap, scan_svc_pop3, scan_svc_telnet, scan_svc_vnc, scan_svc_redis, scan_svc_mysql,
+    scan_svc_postgresql, scan_svc_mssql, scan_svc_mongodb, scan_svc_rdp, scan_svc_smb,
+    scan_svc_ldap, scan_svc_dicom, scan_svc_hl7;
 
 #endif
