@@ -185,6 +185,33 @@ vigie_status ldapa_collect(const ldapa_conn_opts *opts, const char *const *const
 
 /* ------------------------------------------------------------ rules */
 
+/* The predicate language of doc/rules-language.md. */
+typedef struct ldapa_expr ldapa_expr;
+
+/** Parse a predicate.
+ * \param[out] out     the expression; caller frees with ldapa_expr_free
+ * \param[out] column  may be NULL; on a syntax error, the 1-based column
+ * \return VIGIE_OK; VIGIE_ESYNTAX with err "column N: expected X, found Y";
+ *   VIGIE_ETOOBIG over the length, node or nesting limits; VIGIE_ENOMEM. */
+vigie_status ldapa_expr_parse(const char *text, ldapa_expr **out, size_t *column,
+                              vigie_error *err);
+void ldapa_expr_free(ldapa_expr *expr);
+/** The attribute and fact names the predicate reads, distinct ignoring case,
+ * in order of first appearance. \return borrowed, valid while expr lives. */
+size_t ldapa_expr_name_count(const ldapa_expr *expr);
+const char *ldapa_expr_name_at(const ldapa_expr *expr, size_t i);
+/** Whether name (any case) is one of the derived facts of the doc. */
+bool ldapa_expr_is_fact(const char *name);
+/** Evaluate expr on obj, ages counted up to now.
+ * \param[out] read    NULL, or ldapa_expr_name_count(expr) flags: set true
+ *   for each name whose values the evaluation looked at (the evidence)
+ * \param[out] result  whether obj satisfies expr
+ * \return VIGIE_OK, or VIGIE_ESYNTAX when a value cannot be interpreted
+ *   (a bitwise AND on a non-number, an age of a malformed time), err naming
+ *   the attribute and the value. */
+vigie_status ldapa_expr_eval(const ldapa_expr *expr, const ldapa_obj *obj, time_t now, bool *read,
+                             bool *result, vigie_error *err);
+
 typedef enum ldapa_severity {
   LDAPA_SEV_INFO = 0,
   LDAPA_SEV_LOW,
