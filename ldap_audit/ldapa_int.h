@@ -67,4 +67,50 @@ struct ldapa_expr {
   size_t nnames, names_cap;
 };
 
+/* ------------------------------------------------ rules */
+
+typedef enum ldapa_threshold { LDAPA_THR_COUNT, LDAPA_THR_RATIO, LDAPA_THR_NONE } ldapa_threshold;
+
+typedef struct ldapa_check {
+  ldapa_set set;
+  ldapa_expr *where;  /* owned; NULL means true */
+  ldapa_expr *of;     /* owned; NULL means true (ratio denominators) */
+  char *where_text;   /* owned, as written; NULL when absent */
+  char *of_text;
+  ldapa_severity severity;
+  int level;          /* 1..5, or 0 when the check does not move the level */
+  ldapa_threshold threshold;
+  ldapa_cmp_op op;    /* count and ratio */
+  int64_t count;      /* count threshold */
+  double ratio;       /* ratio threshold, 0..1 */
+  char *threshold_text; /* owned: "count >= 1", "ratio > 0.10", "none" */
+  int line;
+} ldapa_check;
+
+enum { LDAPA_TEXT_TITLE, LDAPA_TEXT_DESCRIPTION, LDAPA_TEXT_RATIONALE, LDAPA_TEXT_REMEDIATION,
+       LDAPA_TEXT_COUNT };
+
+struct ldapa_rule {
+  char *id, *category, *anssi; /* anssi may be NULL */
+  char *file;                  /* where it was loaded from */
+  int line;
+  ldapa_profile profile;
+  ldapa_severity severity;     /* the highest of its checks */
+  char *text[LDAPA_TEXT_COUNT][2]; /* [field][0 fr, 1 en] */
+  char **pingcastle;
+  size_t npingcastle;
+  char **ref_href, **ref_text;
+  size_t nrefs;
+  ldapa_check *checks;
+  size_t nchecks;
+  char *not_evaluated;         /* the reason, or NULL for a rule with checks */
+};
+
+/** A check's own accessors, for the evaluator and the output. */
+size_t ldapa_rule_check_count(const ldapa_rule *rule);
+const ldapa_check *ldapa_rule_check_at(const ldapa_rule *rule, size_t i);
+
+/** The cmp operator as written ("<=" ...). */
+const char *ldapa_cmp_op_text(ldapa_cmp_op op);
+
 #endif

@@ -243,7 +243,11 @@ void ldapa_ruleset_free(ldapa_ruleset *rules);
  * a message naming the file, the line and what is wrong; a duplicate rule ID
  * is an error. Nothing is added when the file fails. */
 vigie_status ldapa_rules_load_file(ldapa_ruleset *rules, const char *path, vigie_error *err);
-/** Load every *.xml of dir, in name order. */
+/** Same as ldapa_rules_load_file on a buffer; name is used in messages. */
+vigie_status ldapa_rules_load_memory(ldapa_ruleset *rules, const char *data, size_t len,
+                                     const char *name, vigie_error *err);
+/** Load every *.xml of dir, in name order. Every file is tried: the good
+ * ones are added even when one fails, and the first failure is returned. */
 vigie_status ldapa_rules_load_dir(ldapa_ruleset *rules, const char *dir, vigie_error *err);
 
 size_t ldapa_rules_count(const ldapa_ruleset *rules);
@@ -255,6 +259,13 @@ const char *ldapa_rule_category(const ldapa_rule *rule);
 /** lang "fr" or "en"; field "title", "description", "rationale", "remediation". */
 const char *ldapa_rule_text(const ldapa_rule *rule, const char *field, const char *lang);
 const char *ldapa_rule_anssi(const ldapa_rule *rule); /* "vuln_..." or NULL */
+/** The reason of a <not-evaluated> rule, or NULL for a rule with checks. Borrowed. */
+const char *ldapa_rule_not_evaluated(const ldapa_rule *rule);
+/** The file the rule was loaded from and (in *line, may be NULL) its line. Borrowed. */
+const char *ldapa_rule_source(const ldapa_rule *rule, int *line);
+/** References: count, and the i-th one's text (\return) and href (*href). Borrowed. */
+size_t ldapa_rule_reference_count(const ldapa_rule *rule);
+const char *ldapa_rule_reference_at(const ldapa_rule *rule, size_t i, const char **href);
 
 /** Every attribute the rules read on set, for the collector (a NULL-ended
  * array owned by rules). */
