@@ -116,6 +116,11 @@ int cli_exit_code(vigie_status status) {
   case VIGIE_EPERM: return VIGIE_EXIT_NOPERM;
   case VIGIE_ENOMEM: return VIGIE_EXIT_OSERR;
   case VIGIE_EINVAL: return VIGIE_EXIT_SOFTWARE;
+  case VIGIE_ECONNECT:
+  case VIGIE_ETIMEOUT: return VIGIE_EXIT_UNAVAILABLE;
+  case VIGIE_EAUTH: return VIGIE_EXIT_NOPERM;
+  case VIGIE_ETLS:
+  case VIGIE_EPROTO: return VIGIE_EXIT_PROTOCOL;
   }
   return VIGIE_EXIT_SOFTWARE;
 }
