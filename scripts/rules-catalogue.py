@@ -18,6 +18,38 @@ SEV_ORDER = ["critical", "high", "medium", "low", "info"]
 NE_LEVELS = re.compile(r"Niveaux? ANSSI concernés? : ([0-9][0-9 et]*)")
 
 
+LIMITS = """## What the rule language cannot express yet
+
+Rules of the v1 table written as *not evaluated*, or evaluated only in part, and the fact (or set)
+that would let them be written as data. Names are proposals.
+
+| rule(s) | missing | proposed fact or set (exact meaning) |
+|---|---|---|
+| AD-KRB-003, AD-KRB-003-B | a join between an account's delegation targets and the DCs | `delegates_to_dc` on accounts: TRUE when a value of `msDS-AllowedToDelegateTo` has service class `krbtgt`, or a host part equal (case-insensitive) to the `dNSHostName`, or `sAMAccountName` without `$`, of an entry of `dcs` |
+| AD-CFG-005 | the NTFRS/DFSR SYSVOL objects are in no set | `sysvol_ntfrs` on `domain`: TRUE when the NTFRS replica set `CN=Domain System Volume (SYSVOL share),CN=File Replication Service,CN=System` exists and the DFSR migration of SYSVOL has not reached the *Eliminated* state |
+| AD-CFG-006 | `displaySpecifier` objects are in no set; a per-value test is needed | set `display_specifiers` with fact `menu_outside_sysvol`: TRUE when a value of `adminContextMenu` or `contextMenu` holds a UNC path not under `\\<domain>\SYSVOL\` |
+| AD-PKI-001 | template publication, CA in NTAuth, enrolment rights | on `pki_templates`: `published` (its `cn` is in `certificateTemplates` of a `pki_enrollment` entry), `published_ntauth` (one publishing CA's certificate is in NTAuth), `enroll_unprivileged` (SD grants Enroll 0e10c968-78fb-11d2-90d4-00c04f79dc55 or GenericAll to Authenticated Users, Everyone, Domain Users or Domain Computers) |
+| AD-RODC-001-D/E/F | DNs of groups are localised; their SIDs are needed | `never_reveal_rids`, `reveal_on_demand_rids` on `dcs` and `member_rids` on `groups`: the RIDs (well-known SIDs as `S-1-5-32-…`) of the referenced objects, multi-valued |
+| AD-ACC-006 | `sid_history_privileged` exists only on accounts | the same fact on `groups` |
+| AD-PRIV-001 | no arithmetic: the threshold is max(50, 3 × domains); ANSSI counts level 1 by distinct `sAMAccountName` and level 2 by account | `privileged_threshold` on `domain` (= max(50, 3 × `domain_count`)) and `privileged_count_by_name`; today both checks use `privileged_count > 50` |
+| AD-PRIV-002, AD-KRB-005, AD-PRIV-007 | ANSSI tolerances and effective policy need PSOs (privileged read) | `effective_min_pwd_length`, `effective_max_pwd_age_days` on accounts (PSO or domain policy); `max_pwd_age_days` on `domain` would also replace the raw 100-ns comparison of AD-PRIV-007 |
+| AD-PRIV-015 | silo enforcement is on the silo object | `silo_enforced` on accounts: TRUE when the silo named by `msDS-AssignedAuthNPolicySilo` has `msDS-AuthNPolicySiloEnforced` TRUE |
+| AD-PKI-002 | ROCA and RSA exponent; value spellings | `key_exponent`, `roca_vulnerable` on `pki_cas`; the doc should fix the spellings of `key_type` (assumed `RSA`, `DSA`) and `signature_hash` (assumed `MD2`, `MD4`, `MD5`, `SHA1`…) and say which certificate of a multi-valued `cACertificate` the facts describe |
+| AD-DC-002 | cross-check with `server`/`nTDSDSA` objects | `has_ntds_settings` on `dcs`: TRUE when a `server` object references the computer (`serverReference`) and has an `nTDSDSA`/`nTDSDSARO` child |
+| AD-CFG-004 | the `config` set holds both `CN=ActiveDirectoryUpdate` objects (domain and forest) | a `dn` pseudo-attribute in the language, or the doc naming only the domain one; the rule reads `distinguishedName` meanwhile |
+| AD-CFG-009 | AdminSDHolder in no set; completeness of reads | `critical_objects_readable` on `domain` |
+| AD-PRIV-016 | cycle detection | `in_member_cycle` on `groups` |
+| AD-NET-001 | per-DC network probes | `ldap_signing_required`, `ldaps_channel_binding_required` on `server` (or per entry of `dcs`) |
+| LDAP-003 | TLS protocol versions, key size, expiry | `tls_min_version`, `tls_key_bits`, `tls_cert_days_left` on `server` |
+| AD-SD-* | security descriptors and control paths | an SD parser and a control-path graph (v2) |
+
+Format notes: a rule carries at most one `<anssi>`, so a table entry mapping two control points
+is written as two rules (`-B`, `-C` suffixes); `<not-evaluated>` has no `level` attribute, so the
+levels of a not-evaluated rule are written in its description; the schema allows `severity` on
+`<not-evaluated>` and several `<pingcastle>` elements, which `doc/rules-language.md` does not say.
+""".split("\n")
+
+
 def rules_of(path):
     root = ET.parse(path).getroot()
     for r in root.findall(NS + "rule"):
@@ -80,6 +112,7 @@ def main():
                 (len(coverage), len(ev), len(ne)), "",
                 "Evaluated: " + ", ".join("`%s`" % k for k in ev) + ".", "",
                 "Not evaluated: " + ", ".join("`%s`" % k for k in ne) + ".", ""]
+    out += LIMITS
     sys.stdout.write("\n".join(out))
 
 
