@@ -18,7 +18,7 @@ SEV_ORDER = ["critical", "high", "medium", "low", "info"]
 NE_LEVELS = re.compile(r"Niveaux? ANSSI concernés? : ([0-9][0-9 et]*)")
 
 
-LIMITS = """## What the rule language cannot express yet
+LIMITS = r"""## What the rule language cannot express yet
 
 Rules of the v1 table written as *not evaluated*, or evaluated only in part, and the fact (or set)
 that would let them be written as data. Names are proposals.
