@@ -45,8 +45,8 @@ that would let them be written as data. Names are proposals.
 
 Format notes: a rule carries at most one `<anssi>`, so a table entry mapping two control points
 is written as two rules (`-B`, `-C` suffixes); `<not-evaluated>` has no `level` attribute, so the
-levels of a not-evaluated rule are written in its description; the schema allows `severity` on
-`<not-evaluated>` and several `<pingcastle>` elements, which `doc/rules-language.md` does not say.
+levels of a not-evaluated rule are written in its description (its `severity` is the one of its
+highest ANSSI level, or of the v1 table).
 """.split("\n")
 
 
