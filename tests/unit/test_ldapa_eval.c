@@ -241,6 +241,9 @@ TEST(profile_filter) {
   ldapa_results *res = run(ctx, rs, dir);
   CHECK(res != NULL && ldapa_results_count(res) == 0);
   ldapa_results_free(res);
+  vigie_error err;
+  res = (ldapa_results *)1;
+  CHECK(ldapa_eval(rs, dir, LDAPA_PROFILE_AUTO, &res, &err) == VIGIE_EINVAL && res == NULL);
   ldapa_ruleset_free(rs);
   ldapa_dir_free(dir);
 }
