@@ -23,7 +23,7 @@ expect() {
   fi
 }
 
-echo "1..47"
+echo "1..49"
 expect "--help exits 0" 0 "" -- --help
 grep -q "^Usage: vigie" "$tmp/out" && ok "--help prints usage on stdout" || not_ok "--help prints usage on stdout"
 grep -q "targets" "$tmp/out" && ok "--help lists the targets command" || not_ok "--help lists the targets command"
@@ -76,6 +76,11 @@ expect "rules validate catches an ID used in two files" 2 "already defined in" -
 expect "rules validate without a file" 2 "needs at least one FILE" -- rules validate
 expect "rules without an action" 2 "no action given" -- rules
 expect "rules with an unknown action" 2 'unknown action "show"' -- rules show
+# Every shipped rule file validates (schema, predicates, names, unique IDs).
+rules=${VIGIE_RULES_DIR:?VIGIE_RULES_DIR must point to rules/}
+expect "every shipped directory rule file validates" 0 "" -- rules validate "$rules"/ad/*.xml "$rules"/openldap/*.xml
+[ "$(grep -c ': OK$' "$tmp/out")" -eq "$(ls "$rules"/ad/*.xml "$rules"/openldap/*.xml | wc -l)" ] &&
+  ok "each shipped rule file reported OK" || not_ok "each shipped rule file reported OK"
 expect "rules list of a directory" 0 "" -- rules list --rules "$data/rules/good" --profile openldap --lang fr
 grep -q '^T-OL-PWD-001 *openldap *critical *- *Mots de passe en clair$' "$tmp/out" && ! grep -q '^T-KRB' "$tmp/out" \
   && ok "rules list shows only the openldap rule, in French" || { not_ok "rules list shows only the openldap rule, in French"; sed 's/^/#   /' "$tmp/out"; }
