@@ -8,7 +8,8 @@
  *   - scan_store: the results, deduplicated, compact, sorted in place at
  *     the end (sealed) and read back with no copy;
  *   - scan_run_connect / scan_run_syn: the two engines;
- *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines.
+ *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines;
+ *   - scan_tls_inspect: TLS versions, weak suites and certificate facts.
  *
  * Ownership follows core.h: *_new / *_free pairs, borrowed pointers say so.
  * No function here exits or prints on its own: statuses go up to main, and
@@ -238,6 +239,76 @@ typedef struct scan_svc_module {
   /** Read io->in: MORE, NEXT (out filled), DONE, NOT_MINE or ERROR. */
   scan_svc_verdict (*step)(scan_svc_io *io);
 } scan_svc_module;
+
+/* ------------------------------------------------------- TLS inspection */
+
+/* What a TLS service accepts and shows (scanner/svc_tls.c): each protocol
+ * version tried alone, the weak suite families, the certificate and its
+ * chain; facts "tls.*" and "cert.*" (doc/service-facts.md). It opens its own
+ * TCP connections, one per handshake, each bounded by opts->timeout_ms, so
+ * the engine may run it on any worker thread: it keeps no global state (an
+ * OpenSSL library context and its SSL_CTXs live for one call). */
+
+/* The plain-text preamble that turns a connection into TLS (svc_starttls.c). */
+typedef enum scan_starttls {
+  SCAN_STARTTLS_NONE = 0,   /* TLS from the first byte */
+  SCAN_STARTTLS_SMTP = 1,   /* 220, EHLO, STARTTLS, 220 */
+  SCAN_STARTTLS_IMAP = 2,   /* greeting, "a1 STARTTLS", "a1 OK" */
+  SCAN_STARTTLS_POP3 = 3,   /* +OK, STLS, +OK */
+  SCAN_STARTTLS_FTP = 4,    /* 220, AUTH TLS, 234 */
+  SCAN_STARTTLS_LDAP = 5,   /* ExtendedRequest 1.3.6.1.4.1.1466.20037, success */
+  SCAN_STARTTLS_POSTGRESQL = 6 /* SSLRequest, 'S' */
+} scan_starttls;
+
+/** The kind named "smtp", "imap"..., "none". \return false for another name. */
+bool scan_starttls_from_name(const char *name, scan_starttls *out);
+/** "none", "smtp"...: static, do not free. */
+const char *scan_starttls_name(scan_starttls kind);
+
+typedef struct scan_tls_opts {
+  scan_starttls starttls;
+  const char *sni;               /* server name sent, borrowed; NULL sends none */
+  const char *const *host_names; /* borrowed: names the target is known by, for */
+  size_t host_name_count;        /*   cert.name_mismatch (none: the fact is absent) */
+  unsigned timeout_ms;           /* one connection: connect, preamble and handshake; 0 = 5000 */
+  bool test_weak;                /* try the weak suite families (one handshake each) */
+  const char *ca_file;           /* trust anchors for cert.trusted, borrowed; NULL: the system's */
+  bool skip_trust;               /* leave cert.trusted out (offline tests, fuzzing) */
+} scan_tls_opts;
+
+/** Inspect the TLS service at addr:port and add its facts to out (added to
+ * what out holds). A version or suite the server will not take is a fact,
+ * not an error.
+ * \param[in] addr, opts  borrowed for the call
+ * \param[out] out  facts; on failure it may hold those found before it
+ * \return VIGIE_ECONNECT when not one TCP connection could be made,
+ * VIGIE_ETIMEOUT when nothing answered in time, VIGIE_EPROTO when the
+ * STARTTLS preamble broke the protocol, VIGIE_ETLS when OpenSSL itself
+ * failed (err carries its text), VIGIE_ENOMEM. A server that refuses
+ * STARTTLS or every version gives VIGIE_OK with the facts saying so. */
+vigie_status scan_tls_inspect(const vigie_addr *addr, uint16_t port, const scan_tls_opts *opts,
+                              scan_facts *out, vigie_error *err);
+
+/** The cert.* facts of a chain as a server presents it: DER certificates
+ * one after the other, leaf first (at most SCAN_TLS_CHAIN_MAX are read).
+ * Validity is judged at now (Unix seconds); cert.name_mismatch against
+ * opts->host_names; cert.trusted against opts->ca_file or the system store
+ * unless opts->skip_trust. Only those fields of opts are read.
+ * \return VIGIE_ETLS when the first certificate does not parse (err says
+ * why; facts of a later broken one are left out and cert.chain_length
+ * counts the parsed ones), VIGIE_ENOMEM. */
+vigie_status scan_tls_cert_facts(const uint8_t *der, size_t len, const scan_tls_opts *opts,
+                                 int64_t now, scan_facts *out, vigie_error *err);
+
+#define SCAN_TLS_CHAIN_MAX 16
+
+/** Whether a certificate's DNS identifier (a SAN dNSName or a CN, pattern,
+ * len bytes: NULs inside never match) matches host, per RFC 6125 section
+ * 6.4: case-insensitive, a trailing dot ignored, "*" only as the whole
+ * left-most label, matching exactly one non-empty label, and only with at
+ * least two labels after it ("*.example.org", never "*.org" or "f*.org").
+ * An IP address host never matches a DNS identifier. */
+bool scan_tls_name_match(const char *pattern, size_t len, const char *host);
 
 /* The results of a scan: one entry per (address, port), later answers of
  * the same pair ignored; compact (IPv4 entries take 16 bytes) so that a
