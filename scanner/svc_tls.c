@@ -5,9 +5,12 @@
  * attempt. Everything OpenSSL needs lives in a library context made for one
  * call: worker threads never share mutable state, and the system's
  * openssl.cnf (which may forbid old versions) does not apply to it. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -289,8 +292,17 @@ static void note_accepted(tls_run *r, SSL *ssl) {
   keep_chain(r, ssl);
 }
 
+/* SNI carries host names only (RFC 6066 section 3): never an address. */
+static void set_sni(SSL *ssl, const char *sni) {
+  unsigned char ip[16];
+  if (sni == NULL || *sni == '\0' || inet_pton(AF_INET, sni, ip) == 1 ||
+      inet_pton(AF_INET6, sni, ip) == 1)
+    return;
+  SSL_set_tlsext_host_name(ssl, sni);
+}
+
 /* Connect, run the preamble, shake hands with ctx. */
-static try_result attempt(tls_run *r, SSL_CTX *ctx) {
+static try_result attempt_unguarded(tls_run *r, SSL_CTX *ctx) {
   int64_t deadline = now_ms() + r->timeout_ms;
   SSL *ssl = SSL_new(ctx);
   if (ssl == NULL) {
@@ -306,8 +318,7 @@ static try_result attempt(tls_run *r, SSL_CTX *ctx) {
   if (fd >= 0 && r->opts->starttls != SCAN_STARTTLS_NONE) res = starttls(r, fd, deadline);
   else if (fd >= 0) res = TRY_ACCEPTED;
   if (res == TRY_ACCEPTED) {
-    const char *sni = r->opts->sni;
-    if (sni != NULL && *sni != '\0') SSL_set_tlsext_host_name(ssl, sni);
+    set_sni(ssl, r->opts->sni);
     SSL_set_fd(ssl, fd);
     res = handshake(ssl, fd, deadline);
   }
@@ -318,6 +329,26 @@ static try_result attempt(tls_run *r, SSL_CTX *ctx) {
   ERR_clear_error();
   SSL_free(ssl);
   if (fd >= 0) close(fd);
+  return res;
+}
+
+/* OpenSSL writes with write(), so a peer that hung up raises SIGPIPE. A
+ * library must not change the process's handlers (another thread may rely
+ * on them): SIGPIPE is blocked in this thread only for the attempt, and one
+ * it raised, pending for this thread alone, is taken before unblocking. */
+static try_result attempt(tls_run *r, SSL_CTX *ctx) {
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  bool blocked = pthread_sigmask(SIG_BLOCK, &pipe_set, &old) == 0;
+  try_result res = attempt_unguarded(r, ctx);
+  if (blocked && !sigismember(&old, SIGPIPE)) {
+    sigset_t pending;
+    const struct timespec zero = {0, 0};
+    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+      sigtimedwait(&pipe_set, NULL, &zero);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+  }
   return res;
 }
 
@@ -394,6 +425,7 @@ static vigie_status versions(tls_run *r, bool *stop) {
                         "%s port %u: %s", vigie_addr_format(r->addr, a, sizeof a), r->port,
                         res == TRY_TIMEOUT ? "no answer in time" : "connection failed");
     }
+    if (res == TRY_NO_STARTTLS && i > 0) res = TRY_UNREACHABLE; /* said yes before */
     if (res == TRY_NO_STARTTLS) {
       *stop = true;
       return scan_facts_add_str(r->out, "starttls", "refused");

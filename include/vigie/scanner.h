@@ -278,7 +278,10 @@ typedef struct scan_tls_opts {
 
 /** Inspect the TLS service at addr:port and add its facts to out (added to
  * what out holds). A version or suite the server will not take is a fact,
- * not an error.
+ * not an error. At most 11 connections, one after the other (4 versions,
+ * SSLv3 where OpenSSL has it, 6 weak families), so at most 11 x timeout_ms.
+ * SIGPIPE is blocked in the calling thread while OpenSSL writes (a pending
+ * one taken), the process's handlers untouched.
  * \param[in] addr, opts  borrowed for the call
  * \param[out] out  facts; on failure it may hold those found before it
  * \return VIGIE_ECONNECT when not one TCP connection could be made,
