@@ -9,9 +9,12 @@
 #include "scanner/scan_int.h"
 
 static const char *const starttls_names[] = {
-    [SCAN_STARTTLS_NONE] = "none", [SCAN_STARTTLS_SMTP] = "smtp",
-    [SCAN_STARTTLS_IMAP] = "imap", [SCAN_STARTTLS_POP3] = "pop3",
-    [SCAN_STARTTLS_FTP] = "ftp",   [SCAN_STARTTLS_LDAP] = "ldap",
+    [SCAN_STARTTLS_NONE] = "none",
+    [SCAN_STARTTLS_SMTP] = "smtp",
+    [SCAN_STARTTLS_IMAP] = "imap",
+    [SCAN_STARTTLS_POP3] = "pop3",
+    [SCAN_STARTTLS_FTP] = "ftp",
+    [SCAN_STARTTLS_LDAP] = "ldap",
     [SCAN_STARTTLS_POSTGRESQL] = "postgresql",
 };
 #define STARTTLS_KINDS (sizeof starttls_names / sizeof starttls_names[0])
@@ -42,7 +45,7 @@ static scan_starttls_step send_text(scan_starttls_state *st, const char *text) {
  * [0] "1.3.6.1.4.1.1466.20037" } }. */
 static const uint8_t ldap_starttls_request[] = {
     0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16, '1', '.', '3', '.', '6', '.', '1',
-    '.',  '4',  '.',  '1',  '.',  '1', '4',  '6',  '6',  '.', '2', '0', '0', '3', '7'};
+    '.',  '4',  '.',  '1',  '.',  '1',  '4',  '6',  '6',  '.', '2', '0', '0', '3', '7'};
 
 /* PostgreSQL SSLRequest: length 8, code 80877103 (protocol section 55.2.10). */
 static const uint8_t pg_ssl_request[] = {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f};
@@ -236,12 +239,14 @@ scan_starttls_step scan_starttls_feed(scan_starttls_state *st, const uint8_t *in
   scan_starttls_step step = SCAN_STARTTLS_MORE;
   while (*used < len && step == SCAN_STARTTLS_MORE) {
     uint8_t b = in[(*used)++];
-    if (st->kind == SCAN_STARTTLS_LDAP) step = ldap_byte(st, b);
-    else if (st->kind == SCAN_STARTTLS_POSTGRESQL) step = pg_byte(b);
-    else step = text_byte(st, b);
+    if (st->kind == SCAN_STARTTLS_LDAP)
+      step = ldap_byte(st, b);
+    else if (st->kind == SCAN_STARTTLS_POSTGRESQL)
+      step = pg_byte(b);
+    else
+      step = text_byte(st, b);
   }
-  if (step == SCAN_STARTTLS_READY || step == SCAN_STARTTLS_REFUSED ||
-      step == SCAN_STARTTLS_BROKEN)
+  if (step == SCAN_STARTTLS_READY || step == SCAN_STARTTLS_REFUSED || step == SCAN_STARTTLS_BROKEN)
     st->done = true;
   return step;
 }

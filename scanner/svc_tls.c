@@ -34,8 +34,10 @@
 
 void scan_tls_error_text(char *buf, size_t len) {
   unsigned long e = ERR_get_error();
-  if (e == 0) snprintf(buf, len, "no error text");
-  else ERR_error_string_n(e, buf, len);
+  if (e == 0)
+    snprintf(buf, len, "no error text");
+  else
+    ERR_error_string_n(e, buf, len);
   ERR_clear_error();
 }
 
@@ -57,9 +59,8 @@ typedef enum try_result {
 } try_result;
 
 static const char *const try_names[] = {
-    [TRY_ACCEPTED] = "accepted",  [TRY_REFUSED] = "refused",
-    [TRY_UNTESTED] = "untested",  [TRY_TIMEOUT] = "timeout",
-    [TRY_UNREACHABLE] = "unreachable", [TRY_NO_STARTTLS] = "refused",
+    [TRY_ACCEPTED] = "accepted", [TRY_REFUSED] = "refused",         [TRY_UNTESTED] = "untested",
+    [TRY_TIMEOUT] = "timeout",   [TRY_UNREACHABLE] = "unreachable", [TRY_NO_STARTTLS] = "refused",
 };
 
 /* What one handshake offers: a version range and a cipher list (NULL keeps
@@ -74,15 +75,15 @@ typedef struct tls_run {
   uint16_t port;
   const scan_tls_opts *opts;
   unsigned timeout_ms;
-  OSSL_LIB_CTX *libctx;   /* owned: the providers of this call */
+  OSSL_LIB_CTX *libctx;                      /* owned: the providers of this call */
   OSSL_PROVIDER *prov_default, *prov_legacy; /* owned; legacy may be NULL */
-  scan_facts *out;        /* borrowed */
-  vigie_error *err;       /* borrowed */
-  uint8_t *chain;         /* owned: DER chain of the best handshake */
+  scan_facts *out;                           /* borrowed */
+  vigie_error *err;                          /* borrowed */
+  uint8_t *chain;                            /* owned: DER chain of the best handshake */
   size_t chain_len;
-  char cipher[128];       /* the last accepted handshake's suite */
-  bool tcp_ok;            /* some TCP connection was made */
-  vigie_status fatal;     /* a local failure that ends the call */
+  char cipher[128];   /* the last accepted handshake's suite */
+  bool tcp_ok;        /* some TCP connection was made */
+  vigie_status fatal; /* a local failure that ends the call */
 } tls_run;
 
 static int64_t now_ms(void) {
@@ -315,8 +316,10 @@ static try_result attempt_unguarded(tls_run *r, SSL_CTX *ctx) {
   }
   try_result res;
   int fd = tcp_open(r, deadline, &res);
-  if (fd >= 0 && r->opts->starttls != SCAN_STARTTLS_NONE) res = starttls(r, fd, deadline);
-  else if (fd >= 0) res = TRY_ACCEPTED;
+  if (fd >= 0 && r->opts->starttls != SCAN_STARTTLS_NONE)
+    res = starttls(r, fd, deadline);
+  else if (fd >= 0)
+    res = TRY_ACCEPTED;
   if (res == TRY_ACCEPTED) {
     set_sni(ssl, r->opts->sni);
     SSL_set_fd(ssl, fd);
@@ -388,7 +391,9 @@ static const struct weak_family {
     {"3des", "tls.weak.3des", {TLS1_VERSION, TLS1_2_VERSION, "3DES:@SECLEVEL=0"}},
     /* TLS 1.0 defines no AEAD suite: what it carries besides RC4 and NULL
      * is CBC, open to BEAST and Lucky 13. */
-    {"cbc_tls1_0", "tls.weak.cbc_tls1_0", {TLS1_VERSION, TLS1_VERSION, "ALL:-RC4:-eNULL:@SECLEVEL=0"}},
+    {"cbc_tls1_0",
+     "tls.weak.cbc_tls1_0",
+     {TLS1_VERSION, TLS1_VERSION, "ALL:-RC4:-eNULL:@SECLEVEL=0"}},
 };
 #define WEAK_FAMILIES (sizeof weak_families / sizeof weak_families[0])
 
@@ -483,8 +488,7 @@ static vigie_status run_open(tls_run *r) {
   r->libctx = OSSL_LIB_CTX_new();
   if (r->libctx == NULL) return scan_tls_fail(r->err, VIGIE_ENOMEM, "OSSL_LIB_CTX_new");
   r->prov_default = OSSL_PROVIDER_load(r->libctx, "default");
-  if (r->prov_default == NULL)
-    return scan_tls_fail(r->err, VIGIE_ETLS, "OpenSSL default provider");
+  if (r->prov_default == NULL) return scan_tls_fail(r->err, VIGIE_ETLS, "OpenSSL default provider");
   /* RC4 and a few old ciphers live in the legacy provider: without it those
    * families are reported untested, never refused. */
   r->prov_legacy = OSSL_PROVIDER_load(r->libctx, "legacy");
@@ -506,7 +510,11 @@ vigie_status scan_tls_inspect(const vigie_addr *addr, uint16_t port, const scan_
       (addr->family != AF_INET && addr->family != AF_INET6) ||
       (size_t)opts->starttls > SCAN_STARTTLS_POSTGRESQL)
     return vigie_fail(err, VIGIE_EINVAL, "scan_tls_inspect: invalid argument");
-  tls_run r = {.addr = addr, .port = port, .opts = opts, .out = out, .err = err,
+  tls_run r = {.addr = addr,
+               .port = port,
+               .opts = opts,
+               .out = out,
+               .err = err,
                .timeout_ms = opts->timeout_ms ? opts->timeout_ms : TLS_DEFAULT_TIMEOUT_MS};
   bool stop = false;
   vigie_status status = run_open(&r);

@@ -78,8 +78,7 @@ static vigie_status add_int(scan_facts *out, const char *fact, long long v) {
 }
 
 /* An ASN1_TIME as ISO 8601 UTC, and as Unix seconds in *when. */
-static vigie_status add_time(scan_facts *out, const char *fact, const ASN1_TIME *t,
-                             int64_t *when) {
+static vigie_status add_time(scan_facts *out, const char *fact, const ASN1_TIME *t, int64_t *when) {
   struct tm tm;
   if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) return VIGIE_OK; /* left out: unreadable */
   char buf[96];
@@ -227,7 +226,7 @@ static vigie_status add_names(scan_facts *out, X509 *leaf, const scan_tls_opts *
 
 /* --------------------------------------------------------------- trust */
 
-static vigie_status add_trust(scan_facts *out, STACK_OF(X509) *chain, const scan_tls_opts *opts) {
+static vigie_status add_trust(scan_facts *out, STACK_OF(X509) * chain, const scan_tls_opts *opts) {
   X509_STORE *store = X509_STORE_new();
   X509_STORE_CTX *ctx = X509_STORE_CTX_new();
   STACK_OF(X509) *untrusted = sk_X509_new_null();
@@ -261,7 +260,7 @@ done:
 /* ------------------------------------------------------------ the chain */
 
 /* Parse up to SCAN_TLS_CHAIN_MAX DER certificates, one after the other. */
-static vigie_status parse_chain(const uint8_t *der, size_t len, STACK_OF(X509) *chain,
+static vigie_status parse_chain(const uint8_t *der, size_t len, STACK_OF(X509) * chain,
                                 vigie_error *err) {
   const unsigned char *p = der, *end = der + len;
   while (p < end && sk_X509_num(chain) < SCAN_TLS_CHAIN_MAX) {
@@ -278,8 +277,7 @@ static vigie_status parse_chain(const uint8_t *der, size_t len, STACK_OF(X509) *
   return VIGIE_OK;
 }
 
-static vigie_status add_leaf(scan_facts *out, X509 *leaf, const scan_tls_opts *opts,
-                             int64_t now) {
+static vigie_status add_leaf(scan_facts *out, X509 *leaf, const scan_tls_opts *opts, int64_t now) {
   vigie_status status = add_name(out, "cert.subject", X509_get_subject_name(leaf));
   if (status == VIGIE_OK) status = add_names(out, leaf, opts);
   if (status == VIGIE_OK) status = add_name(out, "cert.issuer", X509_get_issuer_name(leaf));

@@ -29,16 +29,24 @@ static int parse_addr(const char *s, vigie_addr *a) {
 static int parse_opts(int argc, char **argv, scan_tls_opts *o, const char **names) {
   for (int i = 3; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--weak") == 0) o->test_weak = true;
-    else if (strcmp(a, "--no-trust") == 0) o->skip_trust = true;
-    else if (v == NULL) return -1;
-    else if (strcmp(a, "--starttls") == 0 && scan_starttls_from_name(v, &o->starttls)) i++;
-    else if (strcmp(a, "--sni") == 0) o->sni = argv[++i];
-    else if (strcmp(a, "--ca") == 0) o->ca_file = argv[++i];
-    else if (strcmp(a, "--timeout") == 0) o->timeout_ms = (unsigned)strtoul(argv[++i], NULL, 10);
+    if (strcmp(a, "--weak") == 0)
+      o->test_weak = true;
+    else if (strcmp(a, "--no-trust") == 0)
+      o->skip_trust = true;
+    else if (v == NULL)
+      return -1;
+    else if (strcmp(a, "--starttls") == 0 && scan_starttls_from_name(v, &o->starttls))
+      i++;
+    else if (strcmp(a, "--sni") == 0)
+      o->sni = argv[++i];
+    else if (strcmp(a, "--ca") == 0)
+      o->ca_file = argv[++i];
+    else if (strcmp(a, "--timeout") == 0)
+      o->timeout_ms = (unsigned)strtoul(argv[++i], NULL, 10);
     else if (strcmp(a, "--name") == 0 && o->host_name_count < MAX_NAMES)
       names[o->host_name_count++] = argv[++i];
-    else return -1;
+    else
+      return -1;
   }
   o->host_names = names;
   return 0;
@@ -49,8 +57,10 @@ int main(int argc, char **argv) {
   scan_tls_opts opts = {0};
   const char *names[MAX_NAMES];
   if (argc < 3 || parse_addr(argv[1], &addr) != 0 || parse_opts(argc, argv, &opts, names) != 0) {
-    fprintf(stderr, "usage: %s ADDR PORT [--starttls KIND] [--sni NAME] [--name HOST]... "
-                    "[--timeout MS] [--weak] [--ca FILE] [--no-trust]\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s ADDR PORT [--starttls KIND] [--sni NAME] [--name HOST]... "
+            "[--timeout MS] [--weak] [--ca FILE] [--no-trust]\n",
+            argv[0]);
     return 2;
   }
   scan_facts *facts = scan_facts_new();

@@ -32,13 +32,13 @@ TEST(name_exact_and_case) {
 TEST(name_wildcards) {
   CHECK(match("*.example.org", "www.example.org"));
   CHECK(match("*.EXAMPLE.org", "Mail.example.org"));
-  CHECK(!match("*.example.org", "example.org"));          /* one label, never none */
-  CHECK(!match("*.example.org", "a.b.example.org"));      /* never two */
-  CHECK(!match("*.example.org", ".example.org"));         /* never an empty one */
-  CHECK(!match("*.org", "example.org"));                  /* two labels after it */
+  CHECK(!match("*.example.org", "example.org"));     /* one label, never none */
+  CHECK(!match("*.example.org", "a.b.example.org")); /* never two */
+  CHECK(!match("*.example.org", ".example.org"));    /* never an empty one */
+  CHECK(!match("*.org", "example.org"));             /* two labels after it */
   CHECK(!match("*", "example"));
-  CHECK(!match("f*.example.org", "foo.example.org"));     /* partial: refused */
-  CHECK(!match("www.*.org", "www.example.org"));          /* only left-most */
+  CHECK(!match("f*.example.org", "foo.example.org")); /* partial: refused */
+  CHECK(!match("www.*.org", "www.example.org"));      /* only left-most */
   CHECK(!match("*.*.example.org", "a.b.example.org"));
   CHECK(!match("*.example.org", "192.0.2.1"));
 }
@@ -85,8 +85,8 @@ static scan_facts *facts_of(const char *const *files, size_t n, const scan_tls_o
   uint8_t *der = load_der(files, n, &len);
   scan_facts *f = scan_facts_new();
   vigie_error err;
-  vigie_status status = der && f ? scan_tls_cert_facts(der, len, opts, NOW_2026, f, &err)
-                                 : VIGIE_ENOMEM;
+  vigie_status status =
+      der && f ? scan_tls_cert_facts(der, len, opts, NOW_2026, f, &err) : VIGIE_ENOMEM;
   free(der);
   if (status != VIGIE_OK) {
     printf("# cert facts: %s\n", status == VIGIE_ENOMEM ? "no fixture" : err.msg);
@@ -319,10 +319,15 @@ TEST(starttls_pop3) {
 TEST(starttls_ldap) {
   char sent[512];
   /* slapd's answer: ExtendedResponse, message 1, success, responseName. */
-  static const char ok[] = "\x30\x24\x02\x01\x01\x78\x1f\x0a\x01\x00\x04\x00\x04\x00"
-                           "\x8a\x16" "1.3.6.1.4.1.1466.20037";
+  static const char ok[] =
+      "\x30\x24\x02\x01\x01\x78\x1f\x0a\x01\x00\x04\x00\x04\x00"
+      "\x8a\x16"
+      "1.3.6.1.4.1.1466.20037";
   CHECK(play(SCAN_STARTTLS_LDAP, ok, sizeof ok - 1, sent, sizeof sent) == SCAN_STARTTLS_READY);
-  CHECK(memcmp(sent, "\x30\x1d\x02\x01\x01\x77\x18\x80\x16" "1.3.6.1.4.1.1466.20037", 31) == 0);
+  CHECK(memcmp(sent,
+               "\x30\x1d\x02\x01\x01\x77\x18\x80\x16"
+               "1.3.6.1.4.1.1466.20037",
+               31) == 0);
   static const char no[] = "\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x02\x04\x00\x04\x00";
   CHECK(play(SCAN_STARTTLS_LDAP, no, sizeof no - 1, sent, sizeof sent) == SCAN_STARTTLS_REFUSED);
   static const char notice[] = "\x30\x0c\x02\x01\x00\x78\x07\x0a\x01\x34\x04\x00\x04\x00";
