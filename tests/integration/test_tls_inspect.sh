@@ -184,6 +184,17 @@ expect strong2.facts cert.verify_error "self-signed certificate in certificate c
 expect strong3.facts cert.name_mismatch false "strong, IP SAN"
 expect strong3.facts cert.trusted "" "strong, --no-trust"
 
+# Eight inspections at once on their own threads: the same facts each time
+# (no shared mutable state), and no sanitizer report in the ASan build.
+"$driver" 127.0.0.1 "$strong_port" --weak --name strong.test --ca ca.pem --timeout 3000 \
+  --threads 8 > threads.facts
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(fact threads.facts cert.trusted)" = true ]; then
+  ok "8 threads at once: identical facts"
+else
+  not_ok "8 threads at once: rc $rc, $(grep '^error=' threads.facts)"
+fi
+
 # ------------------------------------------------------------ LDAP StartTLS
 if command -v slapd >/dev/null; then
   ldap_port=$(free_port) ldap_plain=$(free_port)
