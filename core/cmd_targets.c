@@ -99,7 +99,7 @@ static void targets_write_name(FILE *out, const targets_job *job, const char *na
                                              strcmp(name + strlen(n.name), ".") == 0))
         continue;
       if (vigie_targets_is_excluded(job->in.targets, &n.addr) != (excluded == 1)) continue;
-      fprintf(out, "%s%s", excluded && first ? " (excluded:" : " ",
+      fprintf(out, "%s%s", excluded && first ? " (excluded: " : " ",
               vigie_addr_format(&n.addr, buf, sizeof buf));
       first = false, shown++;
     }
@@ -176,10 +176,12 @@ static int targets_run(int argc, char **argv, cmd_ctx *ctx) {
   if (rc != VIGIE_EXIT_OK) goto done;
   size_t names = 0;
   vigie_targets_names(job.in.targets, &names);
+  if (job.in.names_resolved) names = 0; /* their addresses are counted, or excluded */
   if (vigie_targets_count4(job.in.targets) + vigie_targets_count6(job.in.targets) + names == 0) {
     rc = VIGIE_EXIT_USAGE;
     vigie_fail(&err, VIGIE_EEMPTY, "no target left to list (give a TARGET or -iL FILE; "
-                                    "exclusions may have removed every address)");
+                                    "exclusions may have removed every address, "
+                                    "resolved ones too)");
     goto done;
   }
   rc = targets_output(&job, ctx, &err);

@@ -35,6 +35,7 @@ struct scan_dns {
   size_t pending;        /* queries started and not ended */
   size_t started, ended; /* for the progress line */
   uint64_t deadline_ns;  /* the last query's start plus timeout x tries */
+  bool expired;          /* the deadline cancelled what was left: a timeout */
 };
 
 /* ----------------------------------------------------- the error boundary */
@@ -80,7 +81,7 @@ static void sd_detail(const scan_dns *dns, int code, const char *what, char *buf
   else if (status == VIGIE_ETIMEOUT)
     snprintf(buf, len, "%s: DNS server %s did not answer within %u s (%u tries of %u ms)%s", what,
              dns->servers, dns->timeout_ms * dns->tries / 1000, dns->tries, dns->timeout_ms,
-             code == ARES_ECANCELLED || code == ARES_EDESTRUCTION ? ", cancelled" : "");
+             code == ARES_ETIMEOUT || dns->expired ? "" : ", cancelled");
   else if (status == VIGIE_ECONNECT)
     snprintf(buf, len, "%s: DNS server %s refused the query (%s: nothing listens there?)", what,
              dns->servers, ares_strerror(code));
@@ -373,7 +374,9 @@ vigie_status scan_dns_wait(scan_dns *dns, volatile sig_atomic_t *stop, vigie_err
   while (dns->pending > 0 && status == VIGIE_OK) {
     uint64_t now = scan_now_ns();
     if (now >= dns->deadline_ns || (stop != NULL && *stop)) {
+      dns->expired = now >= dns->deadline_ns;
       ares_cancel(dns->channel); /* every callback runs, with ARES_ECANCELLED */
+      dns->expired = false;
       break;
     }
     if (now - last_progress >= SD_PROGRESS_NS && dns->log != NULL) {
