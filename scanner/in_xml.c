@@ -365,10 +365,10 @@ vigie_status scan_input_xml(const char *path, const char *xsd_path, scan_store *
   if (path == NULL || xsd_path == NULL || store == NULL || saved == NULL)
     return vigie_fail(err, VIGIE_EINVAL,
                       "scan_input_xml: no path, schema, store or result pointer");
-  saved->names = scan_names_new();
-  if (saved->names == NULL) return vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", path);
   /* The schema is not optional: the walk below trusts the shape it checks. */
   vigie_status status = vigie_xml_read_file(path, 0, xsd_path, &doc, err);
+  if (status == VIGIE_OK && (saved->names = scan_names_new()) == NULL)
+    status = vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", path);
   if (status == VIGIE_OK) {
     si_ctx c = {.path = path, .store = store, .err = err, .saved = saved};
     status = si_scan(&c, xmlDocGetRootElement(doc), &saved->next_position);

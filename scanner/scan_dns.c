@@ -335,10 +335,12 @@ static vigie_status sd_poll_once(scan_dns *dns, int wait_ms, vigie_error *err) {
   ares_socket_t socks[ARES_GETSOCK_MAXNUM];
   struct pollfd pfd[ARES_GETSOCK_MAXNUM];
   nfds_t n = 0;
-  int bits = ares_getsock(dns->channel, socks, ARES_GETSOCK_MAXNUM);
-  for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-    short events = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-                           (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+  /* By hand rather than ARES_GETSOCK_WRITABLE, which shifts a signed 1 into
+   * the sign bit for the 16th socket (undefined behaviour). */
+  unsigned bits = (unsigned)ares_getsock(dns->channel, socks, ARES_GETSOCK_MAXNUM);
+  for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+    short events = (short)((bits & 1u << i ? POLLIN : 0) |
+                           (bits & 1u << (i + ARES_GETSOCK_MAXNUM) ? POLLOUT : 0));
     if (events != 0) pfd[n++] = (struct pollfd){.fd = socks[i], .events = events};
   }
   int rc = poll(pfd, n, wait_ms);

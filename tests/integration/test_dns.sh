@@ -147,7 +147,7 @@ if ! setup; then
   exit 1
 fi
 
-echo "1..32"
+echo "1..33"
 ok "namespaces and dnsmasq are up"
 S=(--dns-servers "$DNS4" --include-reserved)
 
@@ -259,5 +259,9 @@ check "-n with a host name is refused (exit 2), with no query" \
 run ptrctl scan --connect -p 8080 --rate 0 --wait 0.2 "${S[@]}" -o "$WORK/ptrctl.xml" 198.18.1.10
 check "without -n the same scan does query (the check above can fail)" \
   bash -c "[ $rc -eq 0 ] && [ $(queries) -gt $before ] && grep -q 'source=\"ptr\"' '$WORK/ptrctl.xml'"
+
+bad=$(grep -l -E 'runtime error|Sanitizer' "$WORK"/*.err 2>/dev/null)
+check "no sanitizer report in any run${bad:+ (see $bad)}" test -z "$bad"
+[ -z "$bad" ] || show $bad
 
 [ "$failed" -eq 0 ]
