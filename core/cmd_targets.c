@@ -85,6 +85,14 @@ static void targets_print_counts(FILE *out, const targets_job *job) {
                    : cmd_u128_text((all + names) * per, probes, sizeof probes));
 }
 
+/* The map holds names lowered and without a final dot; the targets keep
+ * them as given. */
+static bool targets_same_name(const char *mapped, const char *given) {
+  size_t len = strlen(mapped);
+  return strncasecmp(mapped, given, len) == 0 &&
+         (given[len] == '\0' || strcmp(given + len, ".") == 0);
+}
+
 /* "# name: addr addr (excluded: addr)": a comment, so -iL reads the list
  * back as the same addresses. The map is small: one pass per name. */
 static void targets_write_name(FILE *out, const targets_job *job, const char *name) {
@@ -95,9 +103,7 @@ static void targets_write_name(FILE *out, const targets_job *job, const char *na
   for (int excluded = 0; excluded <= 1; excluded++) {
     bool first = true;
     for (size_t i = 0; scan_names_at(job->in.names, i, &n); i++) {
-      if (strcasecmp(n.name, name) != 0 && !(strncasecmp(n.name, name, strlen(n.name)) == 0 &&
-                                             strcmp(name + strlen(n.name), ".") == 0))
-        continue;
+      if (!targets_same_name(n.name, name)) continue;
       if (vigie_targets_is_excluded(job->in.targets, &n.addr) != (excluded == 1)) continue;
       fprintf(out, "%s%s", excluded && first ? " (excluded: " : " ",
               vigie_addr_format(&n.addr, buf, sizeof buf));

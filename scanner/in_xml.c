@@ -221,14 +221,15 @@ static vigie_status si_hostname(const si_ctx *c, const xmlNode *node, const vigi
   if (src > SCAN_NAME_CERT)
     return si_bad(c, node, VIGIE_ESCHEMA, "source", source, "not target, ptr or cert");
   xmlChar *name = xmlGetNoNsProp(node, (const xmlChar *)"name");
-  status = name == NULL ? VIGIE_ESCHEMA
-                        : scan_names_add(c->saved->names, addr, (const char *)name,
-                                         (scan_name_source)src);
+  status = name == NULL
+               ? VIGIE_ESCHEMA
+               : scan_names_add(c->saved->names, addr, (const char *)name, (scan_name_source)src);
   xmlFree(name);
   if (status == VIGIE_ENOMEM) return vigie_fail(c->err, status, "%s: out of memory", c->path);
   if (status != VIGIE_OK)
-    return vigie_fail(c->err, VIGIE_ESCHEMA, "%s:%ld: <hostname>: name missing, empty or over "
-                      "253 bytes", c->path, si_line(node));
+    return vigie_fail(c->err, VIGIE_ESCHEMA,
+                      "%s:%ld: <hostname>: name missing, empty or over 253 bytes", c->path,
+                      si_line(node));
   return VIGIE_OK;
 }
 

@@ -42,25 +42,25 @@ struct scan_dns {
 
 vigie_status scan_dns_status(int ares_status) {
   switch (ares_status) {
-  case ARES_SUCCESS: return VIGIE_OK;
-  case ARES_ENOTFOUND:
-  case ARES_ENODATA:
-  case ARES_ENONAME: return VIGIE_ENOENT;
-  case ARES_ETIMEOUT:
-  case ARES_ECANCELLED:
-  case ARES_EDESTRUCTION: return VIGIE_ETIMEOUT;
-  case ARES_ECONNREFUSED: return VIGIE_ECONNECT;
-  case ARES_ESERVFAIL:
-  case ARES_EREFUSED:
-  case ARES_EFORMERR:
-  case ARES_ENOTIMP:
-  case ARES_EBADRESP:
-  case ARES_EOF: return VIGIE_EPROTO;
-  case ARES_EBADNAME:
-  case ARES_EBADSTR: return VIGIE_ESYNTAX;
-  case ARES_ENOMEM: return VIGIE_ENOMEM;
-  case ARES_EFILE: return VIGIE_EIO;
-  default: return VIGIE_EINVAL;
+    case ARES_SUCCESS: return VIGIE_OK;
+    case ARES_ENOTFOUND:
+    case ARES_ENODATA:
+    case ARES_ENONAME: return VIGIE_ENOENT;
+    case ARES_ETIMEOUT:
+    case ARES_ECANCELLED:
+    case ARES_EDESTRUCTION: return VIGIE_ETIMEOUT;
+    case ARES_ECONNREFUSED: return VIGIE_ECONNECT;
+    case ARES_ESERVFAIL:
+    case ARES_EREFUSED:
+    case ARES_EFORMERR:
+    case ARES_ENOTIMP:
+    case ARES_EBADRESP:
+    case ARES_EOF: return VIGIE_EPROTO;
+    case ARES_EBADNAME:
+    case ARES_EBADSTR: return VIGIE_ESYNTAX;
+    case ARES_ENOMEM: return VIGIE_ENOMEM;
+    case ARES_EFILE: return VIGIE_EIO;
+    default: return VIGIE_EINVAL;
   }
 }
 
@@ -123,8 +123,10 @@ static vigie_status sd_init_channel(scan_dns *dns, bool dns_only, vigie_error *e
   int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | (dns_only ? ARES_OPT_LOOKUPS : 0);
   int code = ares_init_options(&dns->channel, &opt, mask);
   if (code != ARES_SUCCESS)
-    return vigie_fail(err, scan_dns_status(code), "DNS resolver: cannot set up (%s; is "
-                      "/etc/resolv.conf readable?)", ares_strerror(code));
+    return vigie_fail(err, scan_dns_status(code),
+                      "DNS resolver: cannot set up (%s; is "
+                      "/etc/resolv.conf readable?)",
+                      ares_strerror(code));
   return VIGIE_OK;
 }
 
@@ -300,8 +302,8 @@ static void sd_reverse_done(void *arg, int code, int timeouts, unsigned char *ab
   unsigned char raw[16];
   vigie_addr_format(&q->addr, what, sizeof what);
   if (code == ARES_SUCCESS)
-    code = ares_parse_ptr_reply(abuf, alen, raw, sd_addr_bytes(&q->addr, raw),
-                                q->addr.family, &host);
+    code =
+        ares_parse_ptr_reply(abuf, alen, raw, sd_addr_bytes(&q->addr, raw), q->addr.family, &host);
   sd_ended(q->dns);
   if (code == ARES_SUCCESS) {
     sd_ptr_names(q, host, what);
@@ -434,8 +436,8 @@ static vigie_status sd_batch_result(const scan_dns *dns, const sd_batch *b, size
                                     vigie_error *err) {
   if (b->memory != VIGIE_OK) return vigie_fail(err, b->memory, "out of memory");
   if (b->failed > 0)
-    return vigie_fail(err, b->worst, "cannot resolve %zu of %zu target names: %s", b->failed,
-                      count, b->failed_text);
+    return vigie_fail(err, b->worst, "cannot resolve %zu of %zu target names: %s", b->failed, count,
+                      b->failed_text);
   if (b->missing > 0 && !b->skip_missing)
     return vigie_fail(err, VIGIE_ENOENT,
                       "%zu of %zu target names do not exist in DNS (server %s): %s "
@@ -485,10 +487,13 @@ vigie_status scan_dns_reverse_all(scan_dns *dns, const vigie_addr *addrs, size_t
   vigie_status status = VIGIE_OK;
   for (size_t i = 0; i < count && status == VIGIE_OK; i++)
     status = scan_dns_reverse(dns, &addrs[i], sd_batch_ptr, &b);
-  if (status == VIGIE_OK) status = scan_dns_wait(dns, stop, err);
-  else vigie_fail(err, status, "PTR queries: %s", vigie_strerror(status));
+  if (status == VIGIE_OK)
+    status = scan_dns_wait(dns, stop, err);
+  else
+    vigie_fail(err, status, "PTR queries: %s", vigie_strerror(status));
   if (status != VIGIE_OK) ares_cancel(dns->channel); /* the batch lives on this stack */
   if (failed != NULL) *failed = b.failed;
-  if (status == VIGIE_OK && b.memory != VIGIE_OK) status = vigie_fail(err, b.memory, "out of memory");
+  if (status == VIGIE_OK && b.memory != VIGIE_OK)
+    status = vigie_fail(err, b.memory, "out of memory");
   return status;
 }

@@ -20,9 +20,9 @@ struct scan_names {
 
 const char *scan_name_source_text(scan_name_source source) {
   switch (source) {
-  case SCAN_NAME_TARGET: return "target";
-  case SCAN_NAME_PTR: return "ptr";
-  case SCAN_NAME_CERT: return "cert";
+    case SCAN_NAME_TARGET: return "target";
+    case SCAN_NAME_PTR: return "ptr";
+    case SCAN_NAME_CERT: return "cert";
   }
   return NULL;
 }
@@ -75,8 +75,10 @@ vigie_status scan_names_add(scan_names *names, const vigie_addr *addr, const cha
   scan_name *e = &names->entries[names->count++];
   memset(e, 0, sizeof *e);
   e->addr.family = addr->family;
-  if (addr->family == AF_INET) e->addr.v4 = addr->v4;
-  else e->addr.v6 = addr->v6;
+  if (addr->family == AF_INET)
+    e->addr.v4 = addr->v4;
+  else
+    e->addr.v6 = addr->v6;
   e->name = copy;
   e->source = (uint8_t)source;
   names->sorted = false;
@@ -126,16 +128,18 @@ void scan_names_sort(scan_names *names) {
   names->sorted = true;
 }
 
-vigie_status scan_names_of(const scan_names *names, const vigie_addr *addr,
-                           const scan_name **first, size_t *count) {
+vigie_status scan_names_of(const scan_names *names, const vigie_addr *addr, const scan_name **first,
+                           size_t *count) {
   *first = NULL, *count = 0;
   if (names == NULL) return VIGIE_OK;
   if (!names->sorted || addr == NULL) return VIGIE_EINVAL;
   size_t lo = 0, hi = names->count;
   while (lo < hi) { /* the first entry not below addr */
     size_t mid = lo + (hi - lo) / 2;
-    if (sn_addr_cmp(&names->entries[mid].addr, addr) < 0) lo = mid + 1;
-    else hi = mid;
+    if (sn_addr_cmp(&names->entries[mid].addr, addr) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   size_t end = lo;
   while (end < names->count && sn_addr_cmp(&names->entries[end].addr, addr) == 0) end++;

@@ -161,19 +161,32 @@ static scan_names *fx_names(void) {
 }
 
 static const scan_result fx_results[] = {
-    {.addr = {.family = AF_INET, .v4 = 0xC612000A}, .port = 22, .state = SCAN_STATE_OPEN,
-     .reason = SCAN_REASON_CONNECTED, .ttl = 64, .time_us = 1795000000000000},
-    {.addr = {.family = AF_INET, .v4 = 0xC6120014}, .port = 22, .state = SCAN_STATE_CLOSED,
-     .reason = SCAN_REASON_REFUSED, .ttl = 64, .time_us = 1795000000000000},
+    {.addr = {.family = AF_INET, .v4 = 0xC612000A},
+     .port = 22,
+     .state = SCAN_STATE_OPEN,
+     .reason = SCAN_REASON_CONNECTED,
+     .ttl = 64,
+     .time_us = 1795000000000000},
+    {.addr = {.family = AF_INET, .v4 = 0xC6120014},
+     .port = 22,
+     .state = SCAN_STATE_CLOSED,
+     .reason = SCAN_REASON_REFUSED,
+     .ttl = 64,
+     .time_us = 1795000000000000},
 };
 
 static scan_meta fx_meta(const scan_names *names) {
   static const scan_stats stats = {.sent = 2, .next_position = 2};
   static uint16_t ports[] = {22};
   static const scan_space space = {.ports = ports, .port_count = 1, .address_count = 2, .range = 2};
-  return (scan_meta){.args = "vigie scan www.lab.vigie.test", .mode = SCAN_MODE_CONNECT,
-                     .start_us = 1795000000000000, .end_us = 1795000001000000,
-                     .space = &space, .stats = &stats, .shard_count = 1, .names = names};
+  return (scan_meta){.args = "vigie scan www.lab.vigie.test",
+                     .mode = SCAN_MODE_CONNECT,
+                     .start_us = 1795000000000000,
+                     .end_us = 1795000001000000,
+                     .space = &space,
+                     .stats = &stats,
+                     .shard_count = 1,
+                     .names = names};
 }
 
 static const char *xsd_path(void) {
@@ -233,8 +246,9 @@ TEST(nmap_and_jsonl_names) {
   CHECK(scan_output_jsonl_named(f, &fx_results[0], m) == VIGIE_OK);
   CHECK(scan_output_jsonl_named(f, &fx_results[1], m) == VIGIE_OK);
   text = file_text(f);
-  CHECK(strstr(text, "{\"ip\":\"198.18.0.10\",\"hostnames\":[\"www.lab.vigie.test\","
-                     "\"web.lab.vigie.test\",\"a\\\"<&>.example\"],\"port\":22") != NULL);
+  CHECK(strstr(text,
+               "{\"ip\":\"198.18.0.10\",\"hostnames\":[\"www.lab.vigie.test\","
+               "\"web.lab.vigie.test\",\"a\\\"<&>.example\"],\"port\":22") != NULL);
   CHECK(strstr(text, "{\"ip\":\"198.18.0.20\",\"port\":22") != NULL);
   free(text);
   fclose(f);
@@ -345,11 +359,16 @@ TEST(bad_input_refused) {
 
 int main(void) {
   static const test_case cases[] = {
-      TEST_CASE_ENTRY(name_valid),         TEST_CASE_ENTRY(ptr_names),
-      TEST_CASE_ENTRY(status_boundary),    TEST_CASE_ENTRY(names_map),
-      TEST_CASE_ENTRY(source_text),        TEST_CASE_ENTRY(xml_names_round_trip),
-      TEST_CASE_ENTRY(nmap_and_jsonl_names), TEST_CASE_ENTRY(silent_server_times_out_in_bound),
-      TEST_CASE_ENTRY(refusing_server_fails_fast), TEST_CASE_ENTRY(bad_input_refused),
+      TEST_CASE_ENTRY(name_valid),
+      TEST_CASE_ENTRY(ptr_names),
+      TEST_CASE_ENTRY(status_boundary),
+      TEST_CASE_ENTRY(names_map),
+      TEST_CASE_ENTRY(source_text),
+      TEST_CASE_ENTRY(xml_names_round_trip),
+      TEST_CASE_ENTRY(nmap_and_jsonl_names),
+      TEST_CASE_ENTRY(silent_server_times_out_in_bound),
+      TEST_CASE_ENTRY(refusing_server_fails_fast),
+      TEST_CASE_ENTRY(bad_input_refused),
   };
   if (scan_dns_library_init() != VIGIE_OK) return 1;
   int rc = test_run(cases, sizeof cases / sizeof cases[0]);
