@@ -26,6 +26,9 @@
 #define SD_DETAIL_MAX 400
 #define SD_SERVERS_MAX 256
 #define SD_PROGRESS_NS 1000000000ull
+/* A batch keeps at most this many queries in flight: the PTR queries of a
+ * large scan's live hosts must not reach the resolver all in one burst. */
+#define SD_WINDOW 256
 
 struct scan_dns {
   ares_channel channel;
@@ -372,10 +375,13 @@ static int sd_wait_ms(scan_dns *dns, uint64_t now) {
   return (int)(ms > 0 ? ms : 1);
 }
 
-vigie_status scan_dns_wait(scan_dns *dns, volatile sig_atomic_t *stop, vigie_error *err) {
+/* Run the queries in flight until at most max_pending are left; a stop or
+ * the deadline cancels every one of them. */
+static vigie_status sd_run(scan_dns *dns, volatile sig_atomic_t *stop, size_t max_pending,
+                           vigie_error *err) {
   uint64_t last_progress = scan_now_ns();
   vigie_status status = VIGIE_OK;
-  while (dns->pending > 0 && status == VIGIE_OK) {
+  while (dns->pending > max_pending && status == VIGIE_OK) {
     uint64_t now = scan_now_ns();
     if (now >= dns->deadline_ns || (stop != NULL && *stop)) {
       dns->expired = now >= dns->deadline_ns;
@@ -389,6 +395,11 @@ vigie_status scan_dns_wait(scan_dns *dns, volatile sig_atomic_t *stop, vigie_err
     }
     status = sd_poll_once(dns, sd_wait_ms(dns, now), err);
   }
+  return status;
+}
+
+vigie_status scan_dns_wait(scan_dns *dns, volatile sig_atomic_t *stop, vigie_error *err) {
+  vigie_status status = sd_run(dns, stop, 0, err);
   if (dns->log != NULL) vigie_log_progress_clear(dns->log);
   return status;
 }
@@ -402,6 +413,7 @@ typedef struct sd_batch {
   vigie_status worst;  /* first failure other than a missing name */
   vigie_status memory; /* VIGIE_ENOMEM while adding to the map */
   size_t resolved, missing, failed;
+  bool server_failed; /* a timeout or refusal: start no more queries */
   char missing_text[VIGIE_ERROR_MAX];
   char failed_text[VIGIE_ERROR_MAX];
 } sd_batch;
@@ -428,16 +440,23 @@ static void sd_batch_name(void *user, vigie_status status, const char *detail, c
     return;
   }
   b->failed++;
+  b->server_failed |= status == VIGIE_ETIMEOUT || status == VIGIE_ECONNECT;
   if (b->worst == VIGIE_OK) b->worst = status;
   sd_append(b->failed_text, sizeof b->failed_text, b->failed == 1 ? detail : name);
 }
 
+/* Room for one more query of a batch: wait while the window is full. */
+static vigie_status sd_room(scan_dns *dns, volatile sig_atomic_t *stop, vigie_error *err) {
+  return dns->pending < SD_WINDOW ? VIGIE_OK : sd_run(dns, stop, SD_WINDOW - 1, err);
+}
+
+/* started names were asked; the others were not, once the server failed. */
 static vigie_status sd_batch_result(const scan_dns *dns, const sd_batch *b, size_t count,
-                                    vigie_error *err) {
+                                    size_t started, vigie_error *err) {
   if (b->memory != VIGIE_OK) return vigie_fail(err, b->memory, "out of memory");
   if (b->failed > 0)
-    return vigie_fail(err, b->worst, "cannot resolve %zu of %zu target names: %s", b->failed, count,
-                      b->failed_text);
+    return vigie_fail(err, b->worst, "cannot resolve %zu of %zu target names%s: %s", b->failed,
+                      count, started < count ? " (the others not tried)" : "", b->failed_text);
   if (b->missing > 0 && !b->skip_missing)
     return vigie_fail(err, VIGIE_ENOENT,
                       "%zu of %zu target names do not exist in DNS (server %s): %s "
@@ -451,18 +470,23 @@ vigie_status scan_dns_resolve_names(scan_dns *dns, const char *const *names, siz
                                     vigie_error *err) {
   sd_batch b = {.map = map, .log = dns->log, .skip_missing = skip_missing};
   vigie_status status = VIGIE_OK;
-  for (size_t i = 0; i < count && status == VIGIE_OK; i++) {
-    status = scan_dns_lookup(dns, names[i], sd_batch_name, &b);
+  size_t started = 0;
+  while (started < count && status == VIGIE_OK) {
+    status = sd_room(dns, NULL, err);
+    if (status != VIGIE_OK || b.server_failed) break;
+    status = scan_dns_lookup(dns, names[started++], sd_batch_name, &b);
     if (status == VIGIE_ESYNTAX)
-      status = vigie_fail(err, status, "\"%s\": not a valid host name", names[i]);
+      vigie_fail(err, status, "\"%s\": not a valid host name", names[started - 1]);
+    else if (status == VIGIE_ENOMEM)
+      vigie_fail(err, status, "out of memory");
   }
   if (status == VIGIE_OK) status = scan_dns_wait(dns, NULL, err);
   if (status != VIGIE_OK) {
     ares_cancel(dns->channel); /* the batch lives on this stack */
-    return status == VIGIE_ENOMEM ? vigie_fail(err, status, "out of memory") : status;
+    return status;
   }
   if (resolved != NULL) *resolved = b.resolved;
-  return sd_batch_result(dns, &b, count, err);
+  return sd_batch_result(dns, &b, count, started, err);
 }
 
 static void sd_batch_ptr(void *user, vigie_status status, const char *detail,
@@ -470,6 +494,7 @@ static void sd_batch_ptr(void *user, vigie_status status, const char *detail,
   sd_batch *b = user;
   if (status != VIGIE_OK) {
     b->failed++;
+    b->server_failed |= status == VIGIE_ETIMEOUT || status == VIGIE_ECONNECT;
     if (b->log != NULL && status != VIGIE_ENOENT) vigie_log_verbose(b->log, "PTR %s", detail);
     return;
   }
@@ -485,14 +510,20 @@ vigie_status scan_dns_reverse_all(scan_dns *dns, const vigie_addr *addrs, size_t
                                   vigie_error *err) {
   sd_batch b = {.map = map, .log = dns->log};
   vigie_status status = VIGIE_OK;
-  for (size_t i = 0; i < count && status == VIGIE_OK; i++)
-    status = scan_dns_reverse(dns, &addrs[i], sd_batch_ptr, &b);
-  if (status == VIGIE_OK)
-    status = scan_dns_wait(dns, stop, err);
-  else
-    vigie_fail(err, status, "PTR queries: %s", vigie_strerror(status));
+  size_t started = 0;
+  /* A server that does not answer one PTR query will not answer the next
+   * thousand: stop there rather than wait for each window. */
+  while (started < count && status == VIGIE_OK) {
+    status = sd_room(dns, stop, err);
+    if (status != VIGIE_OK || b.server_failed || (stop != NULL && *stop)) break;
+    status = scan_dns_reverse(dns, &addrs[started++], sd_batch_ptr, &b);
+    if (status != VIGIE_OK) vigie_fail(err, status, "PTR queries: %s", vigie_strerror(status));
+  }
+  if (status == VIGIE_OK) status = scan_dns_wait(dns, stop, err);
   if (status != VIGIE_OK) ares_cancel(dns->channel); /* the batch lives on this stack */
-  if (failed != NULL) *failed = b.failed;
+  if (failed != NULL) *failed = b.failed + (count - started);
+  if (status == VIGIE_OK && b.server_failed && b.log != NULL)
+    vigie_log_warn(b.log, "PTR queries stopped: DNS server %s does not answer", dns->servers);
   if (status == VIGIE_OK && b.memory != VIGIE_OK)
     status = vigie_fail(err, b.memory, "out of memory");
   return status;

@@ -334,6 +334,63 @@ TEST(refusing_server_fails_fast) {
   CHECKF(ns < 1000000000ull, "%llu ns", (unsigned long long)ns);
 }
 
+static scan_dns *dns_on(int port, unsigned timeout_ms) {
+  char servers[64];
+  scan_dns *dns = NULL;
+  vigie_error err = {0};
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
+  scan_dns_options opt = {.servers = servers, .timeout_ms = timeout_ms, .tries = 2};
+  return scan_dns_new(&opt, &dns, &err) == VIGIE_OK ? dns : NULL;
+}
+
+/* More names than the window (256) on a server that never answers: the
+ * first window times out, the rest is never sent, and the error says so. */
+TEST(silent_server_batch_gives_up) {
+  enum { N = 300 };
+  static char text[N][32];
+  const char *names[N];
+  int fd = -1, port = udp_port(&fd);
+  REQUIRE(port > 0);
+  for (int i = 0; i < N; i++) {
+    snprintf(text[i], sizeof text[i], "n%d.lab.vigie.test", i);
+    names[i] = text[i];
+  }
+  scan_dns *dns = dns_on(port, 100);
+  scan_names *map = scan_names_new();
+  vigie_error err = {0};
+  size_t resolved = 99;
+  REQUIRE(dns != NULL && map != NULL);
+  uint64_t t0 = scan_now_ns();
+  CHECK(scan_dns_resolve_names(dns, names, N, false, map, &resolved, &err) == VIGIE_ETIMEOUT);
+  uint64_t ns = scan_now_ns() - t0;
+  CHECKF(strstr(err.msg, "cannot resolve 256 of 300 target names (the others not tried)") != NULL,
+         "%s", err.msg);
+  CHECKF(ns < 400000000ull, "%llu ns", (unsigned long long)ns);
+  CHECK(resolved == 0 && scan_names_count(map) == 0);
+  scan_names_free(map);
+  scan_dns_free(dns);
+  close(fd);
+}
+
+TEST(reverse_all_on_refusing_server) {
+  int fd = -1, port = udp_port(&fd);
+  REQUIRE(port > 0);
+  close(fd);
+  vigie_addr addrs[3] = {v4(0xC612000A), v4(0xC6120014), v6("2001:2::10")};
+  scan_dns *dns = dns_on(port, 2000);
+  scan_names *map = scan_names_new();
+  vigie_error err = {0};
+  size_t failed = 0;
+  REQUIRE(dns != NULL && map != NULL);
+  CHECK(scan_dns_reverse_all(dns, addrs, 3, map, NULL, &failed, &err) == VIGIE_OK);
+  CHECK(failed == 3 && scan_names_count(map) == 0);
+  volatile sig_atomic_t stop = 1; /* a stop before the start sends nothing */
+  CHECK(scan_dns_reverse_all(dns, addrs, 3, map, &stop, &failed, &err) == VIGIE_OK);
+  CHECK(failed == 3);
+  scan_names_free(map);
+  scan_dns_free(dns);
+}
+
 TEST(bad_input_refused) {
   scan_dns *dns = NULL;
   vigie_error err = {0};
@@ -369,6 +426,8 @@ int main(void) {
       TEST_CASE_ENTRY(silent_server_times_out_in_bound),
       TEST_CASE_ENTRY(refusing_server_fails_fast),
       TEST_CASE_ENTRY(bad_input_refused),
+      TEST_CASE_ENTRY(silent_server_batch_gives_up),
+      TEST_CASE_ENTRY(reverse_all_on_refusing_server),
   };
   if (scan_dns_library_init() != VIGIE_OK) return 1;
   int rc = test_run(cases, sizeof cases / sizeof cases[0]);
