@@ -151,7 +151,7 @@ if ! setup; then
   exit 1
 fi
 
-echo "1..33"
+echo "1..35"
 ok "namespaces and dnsmasq are up"
 S=(--dns-servers "$DNS4" --include-reserved)
 
@@ -223,6 +223,23 @@ check "nmap XML: hostname of type user and of type PTR" \
 run noptr scan --connect -p 8080 --rate 0 --wait 0.2 "${S[@]}" --no-ptr -o "$WORK/noptr.xml" "web.$ZONE"
 check "--no-ptr: target names kept, no PTR name" \
   bash -c "[ $rc -eq 0 ] && grep -q 'source=\"target\"' '$WORK/noptr.xml' && ! grep -q 'source=\"ptr\"' '$WORK/noptr.xml'"
+
+# An interrupted scan by name keeps the name in its resume file; the resumed
+# scan resolves it again and ends with the PTR names.
+ip netns exec "$NS_S" "$bin" scan -q --connect --rate 20 --wait 0.2 -p 8060-8100 "${S[@]}" \
+  --resume-file "$WORK/resume.xml" "web.$ZONE" >/dev/null 2>"$WORK/part.err" &
+pid=$!   # ip netns exec execs vigie: this is vigie's PID
+sleep 1.5
+kill -INT "$pid" 2>/dev/null
+wait "$pid"; rc=$?
+check "interrupted scan by name exits 3 and its resume file names the host" \
+  bash -c "[ $rc -eq 3 ] && grep -q '<hostname name=\"web.$ZONE\" source=\"target\"/>' '$WORK/resume.xml'"
+run resumed scan --resume "$WORK/resume.xml" -o "$WORK/resumed.xml"
+check "the resumed scan ends with the target and PTR names, valid XML" \
+  bash -c "[ $rc -eq 0 ] && grep -q 'name=\"web.$ZONE\" source=\"target\"' '$WORK/resumed.xml' &&
+           grep -q 'name=\"web.$ZONE\" source=\"ptr\"' '$WORK/resumed.xml' &&
+           xmllint --noout --schema '$rules/scan.xsd' '$WORK/resumed.xml' 2>/dev/null"
+[[ $rc -eq 0 ]] || show "$WORK/resumed.err"
 
 # -------------------------------------------------------------- failures
 
