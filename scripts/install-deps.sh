@@ -21,9 +21,12 @@ tool_pkgs=(
 daemon_pkgs=(
   nginx-light openssh-server postfix vsftpd slapd postgresql samba dcmtk
 )
+# The directory auditor's labs (tests/lab/slapd_audit.sh, tests/lab/samba_ad.sh): a Samba
+# AD DC (samba-ad-dc pulls winbind and the DSDB modules) and the ldb tools that seed it.
+ad_pkgs=(samba-ad-dc ldb-tools)
 # The benchmarks compare vigie with these; only `install-deps.sh --bench` adds them.
-bench_pkgs=(masscan zmap time)
-pkgs=("${build_pkgs[@]}" "${tool_pkgs[@]}" "${daemon_pkgs[@]}")
+bench_pkgs=(masscan zmap time python3-ldapdomaindump)
+pkgs=("${build_pkgs[@]}" "${tool_pkgs[@]}" "${daemon_pkgs[@]}" "${ad_pkgs[@]}")
 if [ "${1:-}" = "--bench" ]; then pkgs+=("${bench_pkgs[@]}"); fi
 
 missing=()
