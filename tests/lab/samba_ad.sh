@@ -410,6 +410,10 @@ seed_check() {
   grep -q '^minPwdLength: 6$' <<<"$attrs" || { log "seed check: minPwdLength is not 6"; SEED_BAD=1; }
   grep -q '^pwdProperties: 17$' <<<"$attrs" || { log "seed check: pwdProperties is not 17 (complex + cleartext)"; SEED_BAD=1; }
   grep -q '^ms-DS-MachineAccountQuota: 10$' <<<"$attrs" || { log "seed check: MachineAccountQuota is not 10"; SEED_BAD=1; }
+  # The pass lines that rest on provisioned values.
+  q "(&(objectClass=nTFRSReplicaSet))" | grep -q . && { log "seed check: NTFRS objects present (AD-CFG-005 pass)"; SEED_BAD=1; }
+  q "(revision=15)" "CN=ActiveDirectoryUpdate,CN=DomainUpdates,CN=System,$BASE" | grep -q . \
+    && { log "seed check: ActiveDirectoryUpdate revision 15 (AD-CFG-004 pass)"; SEED_BAD=1; }
   printf 'domain\t%s\n' "$(tr '\n' ' ' <<<"$attrs")" >>"$STATE/seed-check.tsv"
   ((SEED_BAD == 0)) || die "the directory does not match the ground truth (see above; log $STATE/log/seed.log)"
 }

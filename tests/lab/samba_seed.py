@@ -219,6 +219,9 @@ def write_plan(base, realm, outdir):
              "pwdLastSet: %d" % filetime(1500), ""]
     sysm += ["dn: CN=Administrator,CN=Users," + base, "changetype: modify",
              "replace: lastLogonTimestamp", "lastLogonTimestamp: %d" % filetime(2), ""]
+    # A DC that logs on (Samba leaves its own lastLogonTimestamp empty): AD-DC-003 passes.
+    sysm += ["dn: CN=DC1,OU=Domain Controllers," + base, "changetype: modify",
+             "replace: lastLogonTimestamp", "lastLogonTimestamp: %d" % filetime(1), ""]
 
     def w(name, lines):
         with open("%s/%s" % (outdir, name), "w") as f:
@@ -343,7 +346,9 @@ def ground_truth(base, dns, ou, G, PRIV_GROUPS, PROTECTED, accts):
     fail("AD-LAPS-001", "-")
     fail("AD-DC-004", "-")
     # Rules that must pass.
-    for r in ("AD-DC-002", "AD-DC-003", "AD-CFG-006"):
+    # CFG-004: Samba's ActiveDirectoryUpdate revision is 5 (not 15); CFG-005: no NTFRS
+    # replica set objects.
+    for r in ("AD-DC-002", "AD-DC-003", "AD-CFG-004", "AD-CFG-005", "AD-CFG-006"):
         T.append("%s\tpass\t-" % r)
 
     # Look-alikes.
@@ -379,8 +384,6 @@ def ground_truth(base, dns, ou, G, PRIV_GROUPS, PROTECTED, accts):
         ("AD-DC-001", dc_dn, "operatingSystem is 'Samba'"),
         ("AD-KRB-008", dc_dn, "DC msDS-SupportedEncryptionTypes 28 (RC4+AES): low by the table, tools differ"),
         ("AD-NET-001", "-", "Samba requires strong auth for simple binds on 389; no channel binding on 636"),
-        ("AD-CFG-004", "-", "Samba's ActiveDirectoryUpdate revision as provisioned"),
-        ("AD-CFG-005", "-", "no NTFRS objects expected; not verified"),
         ("AD-TRUST-001", "-", "not applicable: no trust"), ("AD-TRUST-002", "-", "not applicable: no trust"),
         ("AD-TRUST-003", "-", "not applicable: no trust"), ("AD-SRV-003", "-", "not applicable: no MSA/gMSA"),
         ("AD-RODC-001", "-", "not applicable: no RODC"), ("AD-PKI-001", "-", "not applicable: no AD CS"),
