@@ -138,11 +138,13 @@ lab_down() {
 }
 
 lab_status() {
-  local rc=0
+  local out rc=0
   if [[ ! -e $MARKER ]]; then echo "ldap bench lab: down"; return 3; fi
-  ad status || rc=$?
-  # The bench directory is not "seeded" in samba_ad.sh's sense: up = samba running + env.
-  if ((rc == 0 || rc == 1)) && [[ -f $STATE/env ]] && ad status | grep -q 'samba: running'; then
+  out=$(ad status) || rc=$?
+  echo "$out"
+  # The bench directory is not "seeded" in samba_ad.sh's sense (rc 1 when samba runs but
+  # no seed): up = samba running + our env file.
+  if ((rc == 0 || rc == 1)) && [[ -f $STATE/env ]] && grep -q '^samba: running' <<<"$out"; then
     echo "ldap bench lab: up (env: $STATE/env)"; return 0
   fi
   echo "ldap bench lab: half up (run '${0##*/} down')"; return 1
