@@ -239,6 +239,140 @@ typedef struct scan_svc_module {
   scan_svc_verdict (*step)(scan_svc_io *io);
 } scan_svc_module;
 
+/* Where the service stage runs the modules: the registry of every module
+ * built in (scanner/svc_registry.c), in the generic order tried on a port
+ * no module lists. \param[out] count  how many
+ * \return a static array, not to be freed. */
+const scan_svc_module *const *scan_svc_registry(size_t *count);
+/** A registered module by name, or NULL. Static, not to be freed. */
+const scan_svc_module *scan_svc_find(const char *name);
+
+/* ------------------------------------------------- service probes (data) */
+
+/* Request/pattern pairs kept as data in rules/service-probes.xml (schema
+ * rules/service-probes.xsd): a probe sends its request (maybe nothing: the
+ * banner probe only listens) and each of its matches is a POSIX extended
+ * regular expression, case-insensitive, run on the answer's printable text
+ * (see scan_probes_text); the first that matches sets service, product,
+ * version and info, with \1 to \9 replaced by its groups. */
+typedef struct scan_probes scan_probes;
+
+#define SCAN_PROBE_TEXT_MAX 4096u /* bytes of an answer the patterns see */
+
+/** Load and compile a probe file, validated against xsd_path (required).
+ * Errors name the file and line (a bad regular expression too).
+ * \param[out] out  the probes; caller frees with scan_probes_free */
+vigie_status scan_probes_load(const char *path, const char *xsd_path, scan_probes **out,
+                              vigie_error *err);
+/** The same from memory (tests, fuzzing); name is used in messages. */
+vigie_status scan_probes_load_memory(const char *data, size_t len, const char *name,
+                                     const char *xsd_path, scan_probes **out, vigie_error *err);
+void scan_probes_free(scan_probes *probes);
+size_t scan_probes_count(const scan_probes *probes);
+/** Probe i's name, request (decoded bytes, borrowed) and whether it lists
+ * port (a probe with no port list is generic: tried anywhere, last). */
+const char *scan_probes_name(const scan_probes *probes, size_t i);
+const uint8_t *scan_probes_request(const scan_probes *probes, size_t i, size_t *len);
+bool scan_probes_lists_port(const scan_probes *probes, size_t i, uint16_t port);
+bool scan_probes_generic(const scan_probes *probes, size_t i);
+/** Match answer against probe i's patterns (i == SIZE_MAX: every probe's).
+ * On a match, set "service", "product", "version", "info" (those the match
+ * names) and "confidence" = "banner" in facts and \return true. */
+bool scan_probes_match(const scan_probes *probes, size_t i, const uint8_t *answer, size_t len,
+                       scan_facts *facts);
+/** What the patterns see of answer: at most SCAN_PROBE_TEXT_MAX bytes, a
+ * CR LF or lone CR as "\n", every other byte outside 0x20-0x7e as '.'.
+ * \param[out] text  SCAN_PROBE_TEXT_MAX + 1 bytes, NUL-terminated
+ * \return the text's length */
+size_t scan_probes_text(const uint8_t *answer, size_t len, char *text);
+/** Decode a request as written in the probe file: \r \n \t \0 \\ \xHH.
+ * \return false on a bad escape; out holds up to cap bytes. */
+bool scan_probes_unescape(const char *text, uint8_t *out, size_t cap, size_t *len);
+
+/* ------------------------------------------------- service stage targets */
+
+/* The (address, port) pairs the service stage looks at, each with its
+ * facts once done: filled from discovery's open ports or from a list, then
+ * sorted (family, address, port) so outputs find a port's facts by
+ * bisection. */
+typedef struct scan_services scan_services;
+
+scan_services *scan_services_new(void);
+void scan_services_free(scan_services *services);
+/** Add a pair; host_name (copied, may be NULL) is the name the address was
+ * given as (SNI, Host:). A pair added twice is kept once.
+ * \return VIGIE_ENOMEM, VIGIE_EINVAL for port 0 or no family. */
+vigie_status scan_services_add(scan_services *services, const vigie_addr *addr, uint16_t port,
+                               const char *host_name);
+/** Sort and merge duplicates; needed before scan_services_find. */
+void scan_services_sort(scan_services *services);
+size_t scan_services_count(const scan_services *services);
+/** The i-th pair; facts and host name borrowed from services. */
+void scan_services_at(const scan_services *services, size_t i, vigie_addr *addr, uint16_t *port,
+                      const char **host_name);
+scan_facts *scan_services_facts(scan_services *services, size_t i);
+/** A sorted set's facts for (addr, port), or NULL when not there or when
+ * the stage found nothing (no fact). Borrowed. */
+const scan_facts *scan_services_find(const scan_services *services, const vigie_addr *addr,
+                                     uint16_t port);
+
+/* ------------------------------------------------------ service stage */
+
+/* A deep look that blocks (TLS inspection): run on a worker thread with its
+ * own connections; writes into facts, which only this call touches. */
+typedef vigie_status (*scan_svc_deep_fn)(const vigie_addr *addr, uint16_t port,
+                                         const char *host_name, scan_facts *facts, void *user,
+                                         vigie_error *err);
+
+/* Defaults, as documented in vigie(1). */
+#define SCAN_SVC_DEFAULT_PARALLEL 512u
+#define SCAN_SVC_DEFAULT_PER_HOST 8u
+#define SCAN_SVC_DEFAULT_CONNECT_S 3.0
+#define SCAN_SVC_DEFAULT_READ_S 5.0
+#define SCAN_SVC_DEFAULT_BANNER_S 2.0
+#define SCAN_SVC_DEFAULT_PORT_S 30.0
+#define SCAN_SVC_DEFAULT_ATTEMPTS 8u
+#define SCAN_SVC_DEFAULT_THREADS 8u
+
+typedef struct scan_svc_config {
+  /* The modules to try, in generic order; NULL takes scan_svc_registry(). */
+  const scan_svc_module *const *modules;
+  size_t module_count;
+  const scan_probes *probes;  /* borrowed; may be NULL (modules only) */
+  unsigned parallel;          /* connections at once (0: default) */
+  unsigned per_host;          /* connections at once per address (0: default) */
+  double connect_timeout_s;   /* one connect() (0: default) */
+  double read_timeout_s;      /* one answer (0: default) */
+  double banner_wait_s;       /* listening for a server that speaks first */
+  double port_timeout_s;      /* everything on one port (0: default) */
+  unsigned max_attempts;      /* connections per port (0: default) */
+  bool intrusive;             /* passed to modules (io.intrusive) */
+  /* Deep inspection of TLS ports (and STARTTLS ones when a module says
+   * starttls=offered), on threads workers: NULL skips it. */
+  scan_svc_deep_fn deep;
+  void *deep_user;
+  unsigned threads;           /* deep workers (0: default) */
+  volatile sig_atomic_t *stop; /* set by a signal handler: stop, keep what was found */
+  vigie_log *log;             /* progress and messages */
+  /* Called once per port when its facts are final (JSON lines); may be NULL. */
+  void (*on_done)(const vigie_addr *addr, uint16_t port, const scan_facts *facts, void *user);
+  void *user;
+} scan_svc_config;
+
+typedef struct scan_svc_stats {
+  size_t ports, done, identified, tls;
+  uint64_t connections;
+  bool interrupted;
+  double elapsed_s;
+} scan_svc_stats;
+
+/** Run the service stage on every pair of services (sorted or not; sorted
+ * on return), facts written into each pair's. Returns when every port is
+ * done or *cfg->stop is set (the facts found so far are kept).
+ * \return VIGIE_ENOMEM, VIGIE_EIO for epoll or socket failures. */
+vigie_status scan_run_services(const scan_svc_config *cfg, scan_services *services,
+                               scan_svc_stats *stats, vigie_error *err);
+
 /* The results of a scan: one entry per (address, port), later answers of
  * the same pair ignored; compact (IPv4 entries take 16 bytes) so that a
  * million open ports fit well under the 64 MiB budget.
@@ -390,6 +524,9 @@ typedef struct scan_meta {
    * NULL (or a port it does not know) leaves the service out, as nmap does
    * for a port missing from nmap-services. */
   const vigie_portdb *portdb;
+  /* Facts of the service stage, borrowed and sorted; NULL when it did not
+   * run: the outputs then print no service (or the table's, for nmap). */
+  const scan_services *services;
 } scan_meta;
 
 /* Where an output reads its results: count of them, the i-th through at(),
@@ -445,6 +582,12 @@ vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta,
  * \return VIGIE_EINVAL for a result with no family, state or reason;
  * VIGIE_EIO when the stream has failed. */
 vigie_status scan_output_jsonl(FILE *stream, const scan_result *result);
+/** The same with the port's service facts, when facts is not NULL:
+ * "service":{"name":...,"product":...,"version":...,"confidence":...,
+ * "tls":bool,"facts":{"name":[values]}}; values escaped, bytes outside
+ * UTF-8 as U+FFFD. */
+vigie_status scan_output_jsonl_facts(FILE *stream, const scan_result *result,
+                                     const scan_facts *facts);
 
 /* How a saved scan ran, for --resume: enough to rebuild the same probe
  * order and cookies and to start where it stopped. */
@@ -467,6 +610,11 @@ typedef struct scan_saved {
  * part of the file: throw it away. */
 vigie_status scan_input_xml(const char *path, const char *xsd_path, scan_store *store,
                             scan_saved *saved, vigie_error *err);
+/** The same, and each port's <service> facts added to services (may be
+ * NULL: ignored), with the name of its host when the file gives one. */
+vigie_status scan_input_xml_services(const char *path, const char *xsd_path, scan_store *store,
+                                     scan_saved *saved, scan_services *services,
+                                     vigie_error *err);
 void scan_saved_free(scan_saved *saved);
 
 #endif
