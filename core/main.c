@@ -9,6 +9,7 @@
 
 static const cmd_desc *const commands[] = {
     &cmd_scan,
+    &cmd_services,
     &cmd_targets,
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
