@@ -642,7 +642,7 @@ static void svc_events(svc_engine *e, int timeout_ms) {
 }
 
 static void svc_progress(svc_engine *e, uint64_t now) {
-  if (now - e->last_progress_ns < 250000000ull) return;
+  if (e->cfg->log == NULL || now - e->last_progress_ns < 250000000ull) return;
   e->last_progress_ns = now;
   size_t queued = 0, deep_done = 0;
   if (e->deep != NULL) scan_svc_deep_progress(e->deep, &queued, &deep_done);
@@ -785,7 +785,7 @@ vigie_status scan_run_services(const scan_svc_config *cfg, scan_services *servic
     svc_progress(&e, now);
   }
   stats->interrupted = svc_stopped(&e);
-  vigie_log_progress_clear(cfg->log);
+  if (cfg->log != NULL) vigie_log_progress_clear(cfg->log);
   svc_free(&e, stats->interrupted || e.status != VIGIE_OK);
   if (status == VIGIE_OK) status = e.status;
   stats->elapsed_s = (double)(scan_now_ns() - start) / 1e9;

@@ -353,7 +353,7 @@ typedef struct scan_svc_config {
   void *deep_user;
   unsigned threads;           /* deep workers (0: default) */
   volatile sig_atomic_t *stop; /* set by a signal handler: stop, keep what was found */
-  vigie_log *log;             /* progress and messages */
+  vigie_log *log;             /* progress, or NULL for none */
   /* Called once per port when its facts are final (JSON lines); may be NULL. */
   void (*on_done)(const vigie_addr *addr, uint16_t port, const scan_facts *facts, void *user);
   void *user;
