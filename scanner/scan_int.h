@@ -140,4 +140,138 @@ void scan_sort_in_place(void *base, size_t n, size_t size, int (*cmp)(const void
  * stop: it may still hold root). */
 vigie_status scan_drop_privileges(vigie_error *err);
 
+/* ------------------------------------------------------ service modules */
+
+/* Every byte a service module reads off the wire goes through a scan_rd:
+ * a bounded view whose fetches say whether the bytes were there. A module
+ * sees a step's bytes as they accumulate, so "not yet" (SHORT: wait for
+ * more) must differ from "never" (BAD: a length or value no server of the
+ * protocol sends). On anything but OK the reader does not move. */
+typedef enum scan_rd_status {
+  SCAN_RD_OK = 0,
+  SCAN_RD_SHORT = 1, /* the bytes end before the item does */
+  SCAN_RD_BAD = 2    /* impossible: over a caller's limit, a wrong magic */
+} scan_rd_status;
+
+typedef struct scan_rd {
+  const uint8_t *data; /* borrowed */
+  size_t len, off;
+} scan_rd;
+
+void scan_rd_init(scan_rd *r, const void *data, size_t len);
+size_t scan_rd_left(const scan_rd *r);
+scan_rd_status scan_rd_u8(scan_rd *r, uint8_t *v);
+scan_rd_status scan_rd_u16be(scan_rd *r, uint16_t *v);
+scan_rd_status scan_rd_u16le(scan_rd *r, uint16_t *v);
+scan_rd_status scan_rd_u24le(scan_rd *r, uint32_t *v);
+scan_rd_status scan_rd_u32be(scan_rd *r, uint32_t *v);
+scan_rd_status scan_rd_u32le(scan_rd *r, uint32_t *v);
+/** Borrow the next n bytes (*p points into the reader's data). */
+scan_rd_status scan_rd_bytes(scan_rd *r, size_t n, const uint8_t **p);
+scan_rd_status scan_rd_skip(scan_rd *r, size_t n);
+/** A reader over the next n bytes, which this one skips. */
+scan_rd_status scan_rd_sub(scan_rd *r, size_t n, scan_rd *sub);
+/** A line ending in LF; *len excludes the LF and a CR before it. BAD when
+ * max bytes pass with no LF. */
+scan_rd_status scan_rd_line(scan_rd *r, size_t max, const uint8_t **p, size_t *len);
+/** A NUL-terminated string; *len excludes the NUL. BAD past max bytes. */
+scan_rd_status scan_rd_cstr(scan_rd *r, size_t max, const uint8_t **p, size_t *len);
+/** Whether the bytes left start with magic (n bytes): SHORT when fewer
+ * than n are there but those agree, BAD at the first disagreement. Does not
+ * move: it answers "could this be the protocol?" on a partial answer. */
+scan_rd_status scan_rd_expect(const scan_rd *r, const void *magic, size_t n);
+
+/* Requests are built through a scan_wr over io->out: a write past the end
+ * sets over instead of writing, and scan_svc_send refuses an over-full one. */
+typedef struct scan_wr {
+  uint8_t *data; /* borrowed */
+  size_t cap, len;
+  bool over;
+} scan_wr;
+
+void scan_wr_init(scan_wr *w, uint8_t *data, size_t cap);
+void scan_wr_u8(scan_wr *w, uint8_t v);
+void scan_wr_u16be(scan_wr *w, uint16_t v);
+void scan_wr_u16le(scan_wr *w, uint16_t v);
+void scan_wr_u32be(scan_wr *w, uint32_t v);
+void scan_wr_u32le(scan_wr *w, uint32_t v);
+void scan_wr_bytes(scan_wr *w, const void *p, size_t n);
+void scan_wr_str(scan_wr *w, const char *s);
+/** Back-patch a length written earlier at offset at (ignored when out of
+ * what was written). */
+void scan_wr_u16be_at(scan_wr *w, size_t at, uint16_t v);
+void scan_wr_u16le_at(scan_wr *w, size_t at, uint16_t v);
+void scan_wr_u32be_at(scan_wr *w, size_t at, uint32_t v);
+void scan_wr_u32le_at(scan_wr *w, size_t at, uint32_t v);
+
+/** Start a request in io->out. */
+void scan_svc_out(scan_svc_io *io, scan_wr *w);
+/** Hand the request in w to the engine: NEXT, or ERROR when it overflowed. */
+scan_svc_verdict scan_svc_send(scan_svc_io *io, const scan_wr *w);
+/** The same for a text request. */
+scan_svc_verdict scan_svc_send_str(scan_svc_io *io, const char *text);
+
+/* Facts from modules. Each returns false on ENOMEM or a bad name; modules
+ * fold them with && and end with scan_svc_end, so a failed add ends the
+ * exchange with ERROR instead of silently losing a fact. */
+bool scan_svc_fact(scan_svc_io *io, const char *name, const void *value, size_t len);
+bool scan_svc_fact_str(scan_svc_io *io, const char *name, const char *value);
+/** "service" and "confidence" ("confirmed" or "banner"), replacing any earlier. */
+bool scan_svc_identify(scan_svc_io *io, const char *service, bool confirmed);
+/** Each non-empty item of a list separated by sep, spaces around trimmed. */
+bool scan_svc_fact_list(scan_svc_io *io, const char *name, const uint8_t *p, size_t len, char sep);
+/** The "banner" fact, the bytes as received. */
+bool scan_svc_banner(scan_svc_io *io, const uint8_t *p, size_t len);
+static inline scan_svc_verdict scan_svc_end(bool ok, scan_svc_verdict v) {
+  return ok ? v : SCAN_SVC_ERROR;
+}
+
+/* A product named in banner text: needle found (ASCII case folded), the
+ * product is name and the version the token after it (an optional "version"
+ * word, '/' or '_' or spaces between), when it starts with a digit. */
+typedef struct scan_svc_product {
+  const char *needle;
+  const char *name;
+} scan_svc_product;
+
+/** Set product (and version when found) from the first entry of table (n
+ * entries) whose needle occurs in text. \return false on ENOMEM only. */
+bool scan_svc_product_from(scan_svc_io *io, const uint8_t *text, size_t len,
+                           const scan_svc_product *table, size_t n);
+/** Where needle (n bytes, ASCII case folded) starts in hay, or NULL. */
+const uint8_t *scan_svc_find(const uint8_t *hay, size_t len, const char *needle);
+/** "name/1.2.3 (info)" or "name_1.2" or "name 1.2": product, version, and
+ * the parenthesised info when present. */
+bool scan_svc_product_token(scan_svc_io *io, const uint8_t *p, size_t len);
+
+/* Text replies of FTP and SMTP: "ddd text" or "ddd-text" lines up to
+ * "ddd text". */
+typedef struct scan_svc_reply {
+  unsigned code;          /* 100..599 */
+  const uint8_t *start;   /* the whole reply, lines and line ends */
+  size_t len;
+} scan_svc_reply;
+
+/** Read one whole reply off r. SHORT while it is incomplete, BAD when the
+ * bytes are no such reply (no code, over max bytes). */
+scan_rd_status scan_svc_reply_read(scan_rd *r, size_t max, scan_svc_reply *reply);
+/** The n-th line of a reply's text (code and separator cut).
+ * \return false past the last line. */
+bool scan_svc_reply_line(const scan_svc_reply *reply, size_t n, const uint8_t **p, size_t *len);
+
+/* The readers' verdict on a step's bytes once parsing stopped: OK goes on,
+ * SHORT waits unless the peer has closed (then the protocol is broken),
+ * BAD is either another protocol (nothing confirmed yet) or broken. */
+scan_svc_verdict scan_svc_short_or(const scan_svc_io *io, scan_rd_status st, bool mine);
+
+/* Every module, in the order the service stage tries them on a port none
+ * of them names; NULL-terminated. */
+extern const scan_svc_module *const scan_svc_all[];
+const scan_svc_module *scan_svc_by_name(const char *name);
+
+extern const scan_svc_module scan_svc_http, scan_svc_ssh, scan_svc_ftp, scan_svc_smtp,
+    scan_svc_imap, scan_svc_pop3, scan_svc_telnet, scan_svc_vnc, scan_svc_redis,
+    scan_svc_mysql, scan_svc_postgresql, scan_svc_mssql, scan_svc_mongodb, scan_svc_rdp,
+    scan_svc_smb, scan_svc_ldap, scan_svc_dicom, scan_svc_hl7;
+
 #endif

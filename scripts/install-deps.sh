@@ -20,6 +20,7 @@ tool_pkgs=(
 )
 daemon_pkgs=(
   nginx-light openssh-server postfix vsftpd slapd postgresql samba dcmtk
+  xrdp redis-server mariadb-server inetutils-telnetd tigervnc-standalone-server
 )
 # The benchmarks compare vigie with these; only `install-deps.sh --bench` adds them.
 bench_pkgs=(masscan zmap time)

@@ -239,13 +239,11 @@ typedef struct scan_svc_module {
   scan_svc_verdict (*step)(scan_svc_io *io);
 } scan_svc_module;
 
-/* Where the service stage runs the modules: the registry of every module
- * built in (scanner/svc_registry.c), in the generic order tried on a port
- * no module lists. \param[out] count  how many
+/* Where the service stage runs the modules: every module built in
+ * (scanner/svc_*.c, listed in svc_common.c), in the generic order tried on
+ * a port no module lists. \param[out] count  how many
  * \return a static array, not to be freed. */
 const scan_svc_module *const *scan_svc_registry(size_t *count);
-/** A registered module by name, or NULL. Static, not to be freed. */
-const scan_svc_module *scan_svc_find(const char *name);
 
 /* ------------------------------------------------- service probes (data) */
 

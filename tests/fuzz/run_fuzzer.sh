@@ -5,5 +5,8 @@
 set -euo pipefail
 fuzzer=$1 seeds=$2 work=$3 seconds=$4
 mkdir -p "$work"
+# libFuzzer reads no sub-folder of a corpus: a corpus kept as one folder per
+# module (corpus/svc/<module>/) is passed folder by folder.
+mapfile -t subdirs < <(find "$seeds" -mindepth 1 -type d | sort)
 exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=4096 \
-  -artifact_prefix="$work/" -print_final_stats=1 "$work" "$seeds"
+  -artifact_prefix="$work/" -print_final_stats=1 "$work" "$seeds" "${subdirs[@]}"

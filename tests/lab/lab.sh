@@ -2,7 +2,7 @@
 # tests/lab/lab.sh — a lab of real Debian daemons inside network namespaces, for
 # vigie's integration tests (scanner side: service probes, TLS, banners; port states).
 #
-# usage: lab.sh up | down | status | truth
+# usage: lab.sh up | down | status | truth | facts
 #
 #   up      build the namespaces, start every daemon, wait until each one really listens,
 #           then print the ground truth (one line per address and port:
@@ -16,6 +16,8 @@
 #           with nothing up it exits 0.
 #   status  say what is up; exit 0 when fully up, 1 when half up, 3 when down.
 #   truth   print $STATE/truth.tsv (exit 1 when the lab is not up).
+#   facts   print $STATE/facts.tsv: the service facts vigie's service modules must find,
+#           one "address<TAB>port<TAB>module<TAB>name=value" a line (exit 1 when not up).
 #
 # Environment (nothing else is read):
 #   VIGIE_LAB_PREFIX  namespace name prefix (default vigie-lab); two labs with two
@@ -30,11 +32,13 @@
 #
 #   PREFIX-scan   br0   198.18.0.1/24   2001:2::1/64    the scanner's side
 #       ├── veth-web ── eth0 in PREFIX-web   198.18.0.10  2001:2::10
-#       │      ftp 21, ssh 22, smtp 25 (postfix), http 80, https 443 (nginx)
+#       │      ftp 21, ssh 22, smtp 25 (postfix), http 80, https 443 (nginx),
+#       │      telnet 23 (inetutils telnetd under inetutils-inetd), mysql 3306 (mariadbd),
+#       │      vnc 5900 (tigervnc Xvnc), redis 6379 (redis-server)
 #       │      closed 8080 (nothing listens), filtered 8443 (nftables drop)
 #       └── veth-data ─ eth0 in PREFIX-data  198.18.0.20  2001:2::20
 #              ssh 22, dicom 104 (storescp, IPv4 only: dcmtk 3.6.7 has no IPv6 listener),
-#              smb 139/445 (smbd), ldap 389 (slapd), postgresql 5432
+#              smb 139/445 (smbd), ldap 389 (slapd), rdp 3389 (xrdp), postgresql 5432
 #              closed 3306, filtered 1433
 set -euo pipefail
 
@@ -446,6 +450,92 @@ start_storescp() {
   start_bg storescp "$NS_DATA" storescp --aetitle "$DICOM_AET" --output-directory "$d" 104
 }
 
+# ---------------------------------------------------------------- service module daemons
+# More real daemons for the service modules (scanner/svc_*.c); each listens on IPv4 and
+# IPv6 in its namespace, logs and keeps its data in the state dir.
+
+start_redis() {
+  local d="$STATE/web/redis"
+  mkdir -p "$d"
+  # No password and protected mode off: the exposure the redis module must report.
+  start_bg redis "$NS_WEB" redis-server --port 6379 --bind '* -::*' --protected-mode no \
+    --daemonize no --dir "$d" --save '' --appendonly no --logfile "$STATE/log/redis.log"
+}
+
+start_mariadb() {
+  local d="$STATE/web/mariadb"
+  install -d -o mysql -g mysql -m 750 "$d" "$d/data" "$d/run"
+  # An account for the IPv4 side only: a client from there gets the server's greeting,
+  # one from the IPv6 side the "Host ... is not allowed to connect" error packet, which
+  # the mysql module must recognise as well.
+  echo "CREATE USER IF NOT EXISTS 'vigie'@'198.18.0.%' IDENTIFIED BY 'vigie-lab';" >"$d/init.sql"
+  mariadb-install-db --no-defaults --user=mysql --datadir="$d/data" --skip-test-db \
+    --auth-root-authentication-method=socket >>"$STATE/log/mariadb.log" 2>&1 \
+    || fail "$STATE/log/mariadb.log" "mariadb-install-db failed"
+  start_bg mariadb "$NS_WEB" mariadbd --no-defaults --user=mysql --datadir="$d/data" \
+    --socket="$d/run/mysqld.sock" --pid-file="$d/run/mysqld.pid" --port=3306 \
+    --bind-address=0.0.0.0,:: --init-file="$d/init.sql" --skip-name-resolve \
+    --log-error="$STATE/log/mariadb.log"
+}
+
+start_telnetd() {
+  local d="$STATE/web/telnet"
+  mkdir -p "$d"
+  # The login program is a stand-in that asks and refuses: the lab never lets anyone in.
+  cat >"$d/login" <<'EOF2'
+#!/bin/sh
+printf 'Vigie lab telnet\r\nlogin: '
+read -r _ || true
+exit 1
+EOF2
+  chmod 755 "$d/login"
+  # One dual-stack IPv6 socket takes IPv4 too; -d keeps inetd in the foreground.
+  echo "telnet stream tcp6 nowait root /usr/sbin/telnetd telnetd -E $d/login" >"$d/inetd.conf"
+  start_bg telnetd "$NS_WEB" /usr/sbin/inetutils-inetd -d -p "$d/inetd.pid" "$d/inetd.conf"
+}
+
+start_vnc() {
+  local d="$STATE/web/vnc" display
+  mkdir -p "$d"
+  # An X display number of our own: the lock files in /tmp are shared with the host.
+  for display in $(seq 90 199); do [[ -e /tmp/.X$display-lock ]] || break; done
+  # No authentication: the exposure the vnc module must report (vnc.auth none).
+  start_bg vnc "$NS_WEB" Xvnc ":$display" -rfbport 5900 -SecurityTypes None -geometry 640x480 \
+    -depth 24 -nolisten tcp -localhost 0 -desktop "vigie-lab"
+}
+
+start_xrdp() {
+  local d="$STATE/data/xrdp"
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 -keyout "$d/key.pem" -out "$d/cert.pem" \
+    -subj "/O=Vigie lab/CN=data.$LAB_DOMAIN" >>"$STATE/log/openssl.log" 2>&1 \
+    || fail "$STATE/log/openssl.log" "openssl certificate for xrdp failed"
+  # TLS accepted (security_layer negotiate), so NLA is not required: the finding to report.
+  cat >"$d/xrdp.ini" <<EOF2
+[Globals]
+ini_version=1
+fork=false
+port=tcp6://:3389
+security_layer=negotiate
+crypt_level=high
+certificate=$d/cert.pem
+key_file=$d/key.pem
+ssl_protocols=TLSv1.2, TLSv1.3
+[Logging]
+LogFile=$STATE/log/xrdp.log
+LogLevel=INFO
+EnableSyslog=false
+[Xorg]
+name=Xorg
+lib=libxup.so
+username=ask
+password=ask
+ip=127.0.0.1
+port=-1
+EOF2
+  start_bg xrdp "$NS_DATA" /usr/sbin/xrdp --nodaemon --config "$d/xrdp.ini"
+}
+
 # ---------------------------------------------------------------- waiting
 
 # listening NS FAMILY PORT: something listens on TCP PORT in NS for FAMILY (4 or 6).
@@ -499,6 +589,10 @@ web 80 open http
 web 443 open https
 web 8080 closed http-proxy
 web 8443 filtered https-alt
+web 23 open telnet
+web 3306 open mysql
+web 5900 open vnc
+web 6379 open redis
 data 22 open ssh
 data 104 open dicom
 data 139 open netbios-ssn
@@ -506,9 +600,67 @@ data 389 open ldap
 data 445 open microsoft-ds
 data 1433 filtered ms-sql-s
 data 3306 closed mysql
+data 3389 open ms-wbt-server
 data 5432 open postgresql
 EOF
   } >"$STATE/truth.tsv"
+}
+
+# What the service modules (scanner/svc_*.c) must find on each open port: facts that
+# hold for these daemons as configured here, whatever their Debian point release.
+# Hosts: web and data (both families), web4/data4 (IPv4 only), web6 (IPv6 only).
+write_facts() {
+  local host a4 a6 port module fact
+  {
+    while read -r host port module fact; do
+      case $host in
+        web) a4=$WEB4 a6=$WEB6 ;; data) a4=$DATA4 a6=$DATA6 ;;
+        web4) a4=$WEB4 a6= ;; web6) a4= a6=$WEB6 ;; data4) a4=$DATA4 a6= ;;
+      esac
+      if [[ -n $a4 ]]; then printf '%s\t%s\t%s\t%s\n' "$a4" "$port" "$module" "$fact"; fi
+      if [[ -n $a6 ]]; then printf '%s\t%s\t%s\t%s\n' "$a6" "$port" "$module" "$fact"; fi
+    done <<'EOF'
+web 21 ftp service=ftp
+web 21 ftp confidence=confirmed
+web 21 ftp ftp.features=EPSV
+web 22 ssh service=ssh
+web 22 ssh product=OpenSSH
+web 22 ssh ssh.hostkey=ssh-ed25519
+web 23 telnet service=telnet
+web 23 telnet telnet.login_prompt=true
+web 25 smtp service=smtp
+web 25 smtp product=Postfix
+web 25 smtp confidence=confirmed
+web 80 http service=http
+web 80 http product=nginx
+web 80 http http.title=Vigie lab web server
+web 3306 mysql service=mysql
+web4 3306 mysql product=MariaDB
+web4 3306 mysql mysql.protocol=10
+web6 3306 mysql mysql.error_code=1130
+web 5900 vnc service=vnc
+web 5900 vnc vnc.auth=none
+web 6379 redis service=redis
+web 6379 redis redis.auth_required=false
+data 22 ssh service=ssh
+data 22 ssh product=OpenSSH
+data4 104 dicom service=dicom
+data4 104 dicom dicom.association=accepted
+data4 104 dicom product=DCMTK
+data 389 ldap service=ldap
+data 389 ldap ldap.anonymous_rootdse=true
+data 389 ldap ldap.naming_contexts=dc=lab,dc=vigie,dc=test
+data 445 smb service=smb
+data 445 smb smb.dialect=3.1.1
+data 445 smb smb.signing=enabled
+data 3389 rdp service=rdp
+data 3389 rdp rdp.protocols=ssl
+data 3389 rdp rdp.nla_required=false
+data 5432 postgresql service=postgresql
+data 5432 postgresql postgresql.ssl=false
+data 5432 postgresql postgresql.auth=sasl
+EOF
+  } >"$STATE/facts.tsv"
 }
 
 # ---------------------------------------------------------------- commands
@@ -538,10 +690,12 @@ lab_up() {
   fi
   local tool
   for tool in ip nft ss openssl ssh-keygen nginx vsftpd slapd slapadd smbd storescp postconf \
-    runuser setpriv setsid unshare; do
+    runuser setpriv setsid unshare redis-server mariadbd mariadb-install-db Xvnc; do
     command -v "$tool" >/dev/null || die "missing '$tool': run scripts/install-deps.sh"
   done
   [[ -x /usr/sbin/sshd && -x /usr/sbin/postfix ]] || die "missing sshd or postfix: run scripts/install-deps.sh"
+  [[ -x /usr/sbin/xrdp && -x /usr/sbin/telnetd && -x /usr/sbin/inetutils-inetd ]] ||
+    die "missing xrdp or telnetd: run scripts/install-deps.sh"
 
   trap on_up_exit EXIT
   trap 'exit 130' INT TERM
@@ -567,6 +721,11 @@ lab_up() {
   start_storescp
   start_sshd data "$NS_DATA"
   start_postgres
+  start_redis
+  start_mariadb
+  start_telnetd
+  start_vnc
+  start_xrdp
 
   LISTEN_DEADLINE=$((${EPOCHREALTIME/[.,]/} + LISTEN_WAIT * 1000000))   # microseconds
   wait_listen nginx "$NS_WEB" 80/46 443/46
@@ -578,8 +737,14 @@ lab_up() {
   wait_listen storescp "$NS_DATA" 104/4
   wait_listen sshd-data "$NS_DATA" 22/46
   wait_listen postgres "$NS_DATA" 5432/46
+  wait_listen redis "$NS_WEB" 6379/46
+  wait_listen mariadb "$NS_WEB" 3306/46
+  wait_listen telnetd "$NS_WEB" 23/46
+  wait_listen vnc "$NS_WEB" 5900/46
+  wait_listen xrdp "$NS_DATA" 3389/46
 
   write_truth
+  write_facts
   UP_DONE=1
   trap - EXIT INT TERM
   log "up in $((SECONDS - t0)) s; ground truth in $STATE/truth.tsv"
@@ -643,10 +808,15 @@ lab_truth() {
   cat "$STATE/truth.tsv"
 }
 
+lab_facts() {
+  [[ -f $STATE/facts.tsv ]] || die "lab '$PREFIX' is not up (no $STATE/facts.tsv)"
+  cat "$STATE/facts.tsv"
+}
+
 main() {
   local cmd=${1:-}
-  case $cmd in up | down | status | truth) ;; *)
-    echo "usage: ${0##*/} up|down|status|truth" >&2; exit 2 ;;
+  case $cmd in up | down | status | truth | facts) ;; *)
+    echo "usage: ${0##*/} up|down|status|truth|facts" >&2; exit 2 ;;
   esac
   if [[ $(id -u) -ne 0 ]]; then
     echo "lab: needs root (network namespaces, ports below 1024, daemons); skipping" >&2
@@ -660,6 +830,7 @@ main() {
     down) lab_down ;;
     status) lab_status ;;
     truth) lab_truth ;;
+    facts) lab_facts ;;
   esac
 }
 

@@ -1,0 +1,74 @@
+/* Service modules of binary protocols (mysql, postgresql, mssql, mongodb,
+ * rdp, smb, ldap, dicom): the cases of tests/data/svc/cases.tsv fed whole,
+ * in fragments and cut at every length, other protocols' answers refused,
+ * and our own requests checked for the lengths they declare. */
+#include "tests/unit/svc_driver.h"
+
+TEST(binary_cases_whole_and_fragmented) { svc_check_group(ctx, "binary", false); }
+TEST(binary_cases_cut_at_every_length) { svc_check_group(ctx, "binary", true); }
+TEST(binary_modules_refuse_other_protocols) { svc_check_not_mine(ctx, "binary"); }
+
+static size_t request(const scan_svc_module *m, uint8_t *out) {
+  uint8_t state[256] = {0};
+  scan_facts *facts = scan_facts_new();
+  scan_svc_io io = {.out = out, .facts = facts, .state = state, .port = m->ports[0]};
+  scan_svc_verdict v = m->start(&io);
+  scan_facts_free(facts);
+  return v == SCAN_SVC_NEXT ? io.out_len : 0;
+}
+
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static uint32_t le32(const uint8_t *p) { return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]; }
+
+TEST(requests_declare_their_own_length) {
+  uint8_t out[SCAN_SVC_OUT_MAX];
+  size_t n = request(&scan_svc_postgresql, out);
+  CHECK(n == 8 && memcmp(out, "\x00\x00\x00\x08\x04\xd2\x16\x2f", 8) == 0); /* SSLRequest */
+  n = request(&scan_svc_rdp, out);
+  CHECK(n > 11 && out[0] == 3 && (size_t)(out[2] << 8 | out[3]) == n && out[4] == n - 5 && out[5] == 0xe0);
+  CHECK(n > 8 && le32(out + n - 4) == 1); /* TLS alone: see svc_rdp.c */
+  n = request(&scan_svc_smb, out);
+  CHECK(n > 40 && be32(out) == n - 4 && memcmp(out + 4, "\xffSMB\x72", 5) == 0);
+  n = request(&scan_svc_mssql, out);
+  CHECK(n > 8 && out[0] == 0x12 && (size_t)(out[2] << 8 | out[3]) == n);
+  n = request(&scan_svc_mongodb, out);
+  CHECK(n > 21 && le32(out) == n && le32(out + 12) == 2013 && le32(out + 21) == n - 21);
+  n = request(&scan_svc_dicom, out);
+  CHECK(n > 74 && out[0] == 1 && be32(out + 2) == n - 6);
+  CHECK(memcmp(out + 10, "ANY-SCP         VIGIE           ", 32) == 0);
+  n = request(&scan_svc_hl7, out);
+  CHECK(n > 10 && out[0] == 0x0b && out[n - 2] == 0x1c && out[n - 1] == 0x0d);
+  CHECK(memcmp(out + 1, "MSH|^~\\&|VIGIE|", 15) == 0);
+}
+
+/* The LDAP SearchRequest: nested BER lengths that add up. */
+TEST(ldap_request_is_consistent_ber) {
+  uint8_t out[SCAN_SVC_OUT_MAX];
+  size_t n = request(&scan_svc_ldap, out);
+  REQUIRE(n > 40);
+  CHECK(out[0] == 0x30 && out[1] == 0x82 && (size_t)(out[2] << 8 | out[3]) == n - 4);
+  CHECK(memcmp(out + 4, "\x02\x01\x01\x63\x82", 5) == 0 && (size_t)(out[9] << 8 | out[10]) == n - 11);
+  CHECK(memcmp(out + 11, "\x04\x00\x0a\x01\x00", 5) == 0); /* base "", scope base */
+}
+
+/* After the SMB1 answer picks SMB 2.???, the SMB2 NEGOTIATE goes out with
+ * five dialects and message id 1. */
+TEST(smb_upgrades_to_smb2_negotiate) {
+  uint8_t out[SCAN_SVC_OUT_MAX], state[16] = {0};
+  svc_answer a = svc_load("smb-samba-0.bin");
+  scan_facts *facts = scan_facts_new();
+  scan_svc_io io = {.out = out, .facts = facts, .state = state, .port = 445};
+  REQUIRE(facts != NULL && a.data != NULL);
+  REQUIRE(scan_svc_smb.start(&io) == SCAN_SVC_NEXT);
+  io.in = a.data, io.in_len = a.len;
+  REQUIRE(scan_svc_smb.step(&io) == SCAN_SVC_NEXT);
+  CHECK(io.out_len > 4 + 64 + 36 && be32(out) == io.out_len - 4 && memcmp(out + 4, "\xfeSMB", 4) == 0);
+  CHECK(le32(out + 4 + 24) == 1);                         /* message id */
+  CHECK(out[4 + 64 + 2] == 5 && le32(out + 4 + 64 + 28) == 112); /* dialects, context offset */
+  CHECK_STR(scan_facts_get(facts, "smb.v1"), "false");
+  scan_facts_free(facts);
+}
+
+TEST_MAIN(TEST_CASE_ENTRY(binary_cases_whole_and_fragmented), TEST_CASE_ENTRY(binary_cases_cut_at_every_length),
+          TEST_CASE_ENTRY(binary_modules_refuse_other_protocols), TEST_CASE_ENTRY(requests_declare_their_own_length),
+          TEST_CASE_ENTRY(ldap_request_is_consistent_ber), TEST_CASE_ENTRY(smb_upgrades_to_smb2_negotiate))
