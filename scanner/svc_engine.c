@@ -60,6 +60,7 @@ typedef struct svc_slot {
   svc_cand plan[SVC_PLAN_MAX];
   unsigned plan_len, plan_at, attempts;
   bool tls, tls_checked, banner_done;
+  bool confirmed; /* a module named the service: probes may only add a product */
   bool tried_module[SVC_MODULES_MAX], tried_probe[SVC_PROBES_MAX];
   uint64_t port_deadline, op_deadline, idle_deadline;
   /* The connection and the candidate on it. */
@@ -309,7 +310,14 @@ static void svc_verdict(svc_engine *e, svc_slot *s, scan_svc_verdict v) {
     if (s->io.out_len == 0 || s->io.out_len > SCAN_SVC_OUT_MAX || s->eof) return svc_next(e, s);
     return svc_send(e, s, s->io.out_len);
   case SCAN_SVC_DONE:
-  case SCAN_SVC_ERROR: svc_adopt(e, s); return svc_finish(e, s);
+  case SCAN_SVC_ERROR:
+    svc_adopt(e, s);
+    /* A module that proved the protocol but found no product: the data
+     * probes listing the port may still name it (a changed banner, a
+     * refusal worded like one server's). */
+    if (scan_facts_get(svc_target_facts(e, s), "product") != NULL) return svc_finish(e, s);
+    s->confirmed = true;
+    return svc_next(e, s);
   case SCAN_SVC_NOT_MINE: return svc_next(e, s);
   }
 }
@@ -379,13 +387,21 @@ static void svc_connect(svc_engine *e, svc_slot *s) {
   svc_watch(e, s, EPOLLOUT);
 }
 
+/* Once a module confirmed the service, only the data probes that list the
+ * port are still worth a connection. */
+static bool svc_fills(const svc_engine *e, const svc_slot *s, svc_cand c) {
+  uint16_t port;
+  scan_services_at(e->services, s->target, NULL, &port, NULL);
+  return c.kind == CAND_PROBE && scan_probes_lists_port(e->cfg->probes, c.index, port);
+}
+
 /* The next candidate of the plan, on this connection or a new one. */
 static void svc_next(svc_engine *e, svc_slot *s) {
   if (e->status != VIGIE_OK) return;
   svc_note_banner(e, s);
   while (s->plan_at < s->plan_len) {
     svc_cand c = s->plan[s->plan_at++];
-    if (svc_tried(s, c)) continue;
+    if (svc_tried(s, c) || (s->confirmed && !svc_fills(e, s, c))) continue;
     if (scan_now_ns() >= s->port_deadline) break;
     bool reuse = svc_reusable(e, s, c);
     if (!reuse && s->attempts >= (e->cfg->max_attempts ? e->cfg->max_attempts : SCAN_SVC_DEFAULT_ATTEMPTS))
@@ -434,6 +450,23 @@ static bool svc_offer_banner(svc_engine *e, svc_slot *s) {
   return false;
 }
 
+/* A confirmed port: a pattern of the same service adds what the module
+ * left out (product, version, info), never changes what it said. */
+static void svc_fill_in(svc_engine *e, svc_slot *s, size_t probe) {
+  static const char *const fill[] = {"product", "version", "info"};
+  scan_facts *facts = svc_target_facts(e, s);
+  if (!svc_io_reset(e, s)) return;
+  bool matched = scan_probes_match(e->cfg->probes, probe, s->in, s->in_len, s->scratch);
+  const char *mine = scan_facts_get(facts, "service"), *theirs = scan_facts_get(s->scratch, "service");
+  if (!matched || mine == NULL || theirs == NULL || strcmp(mine, theirs) != 0) return svc_next(e, s);
+  for (size_t i = 0; i < sizeof fill / sizeof fill[0]; i++) {
+    const char *v = scan_facts_get(s->scratch, fill[i]);
+    if (v != NULL && scan_facts_get(facts, fill[i]) == NULL && scan_facts_set(facts, fill[i], v) != VIGIE_OK)
+      return svc_fail(e, VIGIE_ENOMEM, "out of memory");
+  }
+  svc_finish(e, s);
+}
+
 /* A data probe's answer is whole (closed, full, silent a while, or its
  * time is up): TLS, a module's banner, or a pattern. */
 static void svc_probe_done(svc_engine *e, svc_slot *s) {
@@ -446,6 +479,7 @@ static void svc_probe_done(svc_engine *e, svc_slot *s) {
   }
   size_t probe = s->cur.index;
   svc_note_banner(e, s);
+  if (s->confirmed) return svc_fill_in(e, s, probe);
   if (!s->sent_any && svc_offer_banner(e, s)) return;
   if (s->scratch == NULL && !svc_io_reset(e, s)) return;
   if (scan_probes_match(probes, probe, s->in, s->in_len, s->scratch) ||
