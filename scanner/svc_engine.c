@@ -208,6 +208,8 @@ static bool svc_reusable(const svc_engine *e, const svc_slot *s, svc_cand c) {
 static void svc_note_banner(svc_engine *e, svc_slot *s) {
   if (s->banner_done || s->sent_any || s->in_len == 0) return;
   s->banner_done = true;
+  /* A module may have kept the banner itself (trimmed, say): once is enough. */
+  if (scan_facts_get(svc_target_facts(e, s), "banner") != NULL) return;
   if (scan_facts_add(svc_target_facts(e, s), "banner", s->in, s->in_len) != VIGIE_OK)
     svc_fail(e, VIGIE_ENOMEM, "out of memory");
 }
@@ -215,7 +217,12 @@ static void svc_note_banner(svc_engine *e, svc_slot *s) {
 /* Keep what the current candidate learnt as the port's facts. */
 static void svc_adopt(svc_engine *e, svc_slot *s) {
   scan_facts *facts = svc_target_facts(e, s);
-  vigie_status status = scan_svc_facts_merge(facts, s->scratch);
+  vigie_status status = VIGIE_OK;
+  const char *name, *value;
+  size_t len;
+  bool had_banner = scan_facts_get(facts, "banner") != NULL;
+  for (size_t i = 0; status == VIGIE_OK && scan_facts_at(s->scratch, i, &name, &value, &len); i++)
+    if (!had_banner || strcmp(name, "banner") != 0) status = scan_facts_add(facts, name, value, len);
   if (status == VIGIE_OK && s->cur.kind == CAND_MODULE) {
     if (scan_facts_get(facts, "service") == NULL)
       status = scan_facts_set(facts, "service", e->modules[s->cur.index]->name);
