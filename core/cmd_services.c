@@ -133,20 +133,37 @@ static vigie_status sv_add_file(sv_job *job, const char *path, vigie_error *err)
   return status;
 }
 
-/* --from: the open ports of a scan XML, their earlier facts dropped (this
+/* The open ports of a sealed store, each with the host name the file gave
+ * its address (read with its earlier facts, which are then dropped: this
  * run finds them again). */
+static vigie_status sv_add_open(sv_job *job, const scan_store *store, const scan_services *old) {
+  scan_result r;
+  for (size_t i = 0; i < scan_store_count(store); i++) {
+    scan_store_result_at(store, i, &r);
+    if (r.state == SCAN_STATE_OPEN &&
+        scan_services_add(job->services, &r.addr, r.port, scan_services_host_name(old, &r.addr)) !=
+            VIGIE_OK)
+      return VIGIE_ENOMEM;
+  }
+  return VIGIE_OK;
+}
+
+/* --from: the open ports of a scan XML. */
 static vigie_status sv_add_from(sv_job *job, const char *path, vigie_error *err) {
   scan_saved saved = {0};
   scan_store *store = scan_store_new();
+  scan_services *old = scan_services_new();
   char *xsd = vigie_data_path("scan.xsd", err);
-  vigie_status status = store == NULL ? VIGIE_ENOMEM : xsd == NULL ? err->status : VIGIE_OK;
-  if (status == VIGIE_OK) status = scan_input_xml(path, xsd, store, &saved, err);
+  vigie_status status = store == NULL || old == NULL ? VIGIE_ENOMEM : xsd == NULL ? err->status : VIGIE_OK;
+  if (status == VIGIE_OK) status = scan_input_xml_services(path, xsd, store, &saved, old, err);
   if (status == VIGIE_OK) {
     scan_store_seal(store);
-    status = cmd_svc_from_store(store, job->services, err);
+    scan_services_sort(old);
+    if (sv_add_open(job, store, old) != VIGIE_OK) status = vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   }
   scan_saved_free(&saved);
   scan_store_free(store);
+  scan_services_free(old);
   vigie_free(xsd);
   return status;
 }

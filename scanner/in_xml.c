@@ -270,8 +270,11 @@ static vigie_status si_fact(const si_ctx *c, const xmlNode *node, scan_facts *fa
 static vigie_status si_service(const si_ctx *c, const xmlNode *port, const scan_result *r,
                                const char *host_name) {
   vigie_status status = VIGIE_OK;
+  bool any = false;
+  if (c->services == NULL) return VIGIE_OK;
   for (const xmlNode *sv = port->children; sv != NULL && status == VIGIE_OK; sv = sv->next) {
-    if (!si_is(sv, "service") || c->services == NULL) continue;
+    if (!si_is(sv, "service")) continue;
+    any = true;
     status = scan_services_add(c->services, &r->addr, r->port, host_name);
     if (status != VIGIE_OK)
       return vigie_fail(c->err, status, "%s: out of memory", c->path);
@@ -279,6 +282,10 @@ static vigie_status si_service(const si_ctx *c, const xmlNode *port, const scan_
     for (const xmlNode *f = sv->children; f != NULL && status == VIGIE_OK; f = f->next)
       if (si_is(f, "fact")) status = si_fact(c, f, facts);
   }
+  /* No facts, but a name to keep for the next look (SNI, Host:). */
+  if (status == VIGIE_OK && !any && host_name != NULL &&
+      scan_services_add(c->services, &r->addr, r->port, host_name) != VIGIE_OK)
+    status = vigie_fail(c->err, VIGIE_ENOMEM, "%s: out of memory", c->path);
   return status;
 }
 

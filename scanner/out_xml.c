@@ -303,6 +303,8 @@ static vigie_status sx_host(vigie_xmlw *w, const scan_meta *meta, const scan_res
   SX_TRY(vigie_xmlw_start(w, "host"));
   SX_TRY(vigie_xmlw_attr(w, "addr", addr));
   SX_TRY(vigie_xmlw_attr(w, "family", first.addr.family == AF_INET ? "ipv4" : "ipv6"));
+  const char *name = scan_services_host_name(meta->services, &first.addr);
+  if (name != NULL) SX_TRY(vigie_xmlw_attr(w, "hostname", name));
   SX_TRY(sx_nl(w));
   for (r = first; sx_same_addr(&first.addr, &r.addr);) {
     SX_TRY(sx_port(w, meta, &r));

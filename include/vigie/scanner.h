@@ -309,6 +309,9 @@ size_t scan_services_count(const scan_services *services);
 void scan_services_at(const scan_services *services, size_t i, vigie_addr *addr, uint16_t *port,
                       const char **host_name);
 scan_facts *scan_services_facts(scan_services *services, size_t i);
+/** The name a sorted set knows addr by (the first of its ports that has
+ * one), or NULL. Borrowed. */
+const char *scan_services_host_name(const scan_services *services, const vigie_addr *addr);
 /** A sorted set's facts for (addr, port), or NULL when not there or when
  * the stage found nothing (no fact). Borrowed. */
 const scan_facts *scan_services_find(const scan_services *services, const vigie_addr *addr,

@@ -344,7 +344,67 @@ TEST(refused_port) {
   scan_services_free(sv);
 }
 
+/* Facts of any bytes survive our scan XML: written (cleaned text and
+ * base64), validated, read back byte for byte with the host's name; the
+ * nmap XML carries the service as probed. */
+TEST(outputs_round_trip) {
+  static const char raw[] = "220 \x01<b>&\xff\r\n\0end";
+  scan_services *sv = scan_services_new(), *back = scan_services_new();
+  scan_store *store = scan_store_new();
+  REQUIRE(sv != NULL && back != NULL && store != NULL);
+  vigie_addr a = loopback;
+  CHECK(scan_services_add(sv, &a, 2121, "ftp.example.test") == VIGIE_OK);
+  scan_services_sort(sv);
+  scan_facts *f = scan_services_facts(sv, 0);
+  CHECK(scan_facts_add(f, "banner", raw, sizeof raw - 1) == VIGIE_OK);
+  CHECK(scan_facts_add_str(f, "service", "ftp") == VIGIE_OK);
+  CHECK(scan_facts_add_str(f, "product", "vsftpd") == VIGIE_OK);
+  CHECK(scan_facts_add_str(f, "tls", "true") == VIGIE_OK);
+  scan_result r = {.addr = a, .port = 2121, .state = SCAN_STATE_OPEN,
+                   .reason = SCAN_REASON_CONNECTED, .time_us = 1700000000000000};
+  scan_result_source src = scan_source_array(&r, 1);
+  scan_stats stats = {0};
+  scan_meta meta = {.args = "t", .mode = SCAN_MODE_CONNECT, .start_us = r.time_us,
+                    .end_us = r.time_us, .stats = &stats, .shard_count = 1, .services = sv};
+  char path[] = "/tmp/vigie-svc-XXXXXX", xsd[4096];
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  FILE *out = fdopen(fd, "w");
+  vigie_error err = {0};
+  CHECK(scan_output_xml(out, &meta, &src, &err) == VIGIE_OK);
+  fclose(out);
+  const char *dir = getenv("VIGIE_RULES_DIR");
+  snprintf(xsd, sizeof xsd, "%s/scan.xsd", dir ? dir : "rules");
+  scan_saved saved = {0};
+  CHECKF(scan_input_xml_services(path, xsd, store, &saved, back, &err) == VIGIE_OK, "%s",
+         vigie_error_text(&err));
+  scan_services_sort(back);
+  const scan_facts *g = scan_services_find(back, &a, 2121);
+  const char *value;
+  size_t len;
+  REQUIRE(g != NULL && scan_facts_at(g, 0, NULL, &value, &len));
+  CHECK(len == sizeof raw - 1 && memcmp(value, raw, len) == 0);
+  CHECK_STR(scan_facts_get(g, "product"), "vsftpd");
+  CHECK_STR(scan_services_host_name(back, &a), "ftp.example.test");
+  /* nmap XML: probed, conf 10, tunnel ssl. */
+  char *buf = NULL;
+  size_t size = 0;
+  FILE *mem = open_memstream(&buf, &size);
+  REQUIRE(mem != NULL);
+  CHECK(scan_output_nmap(mem, &meta, &src, &err) == VIGIE_OK);
+  fclose(mem);
+  CHECK(buf != NULL && strstr(buf, "<service name=\"ftp\" product=\"vsftpd\" tunnel=\"ssl\" "
+                                   "method=\"probed\" conf=\"10\"/>") != NULL);
+  free(buf);
+  unlink(path);
+  scan_saved_free(&saved);
+  scan_store_free(store);
+  scan_services_free(sv);
+  scan_services_free(back);
+}
+
 static const test_case cases[] = {
+    TEST_CASE_ENTRY(outputs_round_trip),
     TEST_CASE_ENTRY(modules_and_probes_identify), TEST_CASE_ENTRY(hostile_servers),
     TEST_CASE_ENTRY(stop_keeps_what_was_found), TEST_CASE_ENTRY(deep_workers),
     TEST_CASE_ENTRY(refused_port)};
