@@ -17,14 +17,23 @@
 
 #define SV_LINE_MAX 1024
 
-enum { OPT_HELP = 1, OPT_INPUT_LIST, OPT_FROM, OPT_OUTPUT, OPT_OUTPUT_NMAP, OPT_JSONL,
-       OPT_VERBOSE, OPT_QUIET };
+enum {
+  OPT_HELP = 1,
+  OPT_INPUT_LIST,
+  OPT_FROM,
+  OPT_OUTPUT,
+  OPT_OUTPUT_NMAP,
+  OPT_JSONL,
+  OPT_VERBOSE,
+  OPT_QUIET
+};
 
 static const cli_option sv_options[] = {
     {"--from", NULL, OPT_FROM, "FILE", "the open ports of a vigie scan XML (vigie scan -o)"},
     {"--help", "-h", OPT_HELP, NULL, "show this help and exit"},
     {"--jsonl", NULL, OPT_JSONL, NULL, "print one JSON object per port on stdout, as done"},
-    {"-iL", NULL, OPT_INPUT_LIST, "FILE", "read HOST:PORT lines from FILE ('-' for standard input)"},
+    {"-iL", NULL, OPT_INPUT_LIST, "FILE",
+     "read HOST:PORT lines from FILE ('-' for standard input)"},
     {"-o", NULL, OPT_OUTPUT, "FILE", "write vigie's scan XML to FILE"},
     {"-oX", NULL, OPT_OUTPUT_NMAP, "FILE", "write nmap-compatible XML to FILE"},
     {"--quiet", "-q", OPT_QUIET, NULL, "print errors only"},
@@ -95,7 +104,8 @@ static vigie_status sv_add(sv_job *job, const char *text, vigie_error *err) {
   char buf[SV_LINE_MAX], *host;
   unsigned long port;
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-  if (strlen(text) >= sizeof buf) return vigie_fail(err, VIGIE_EUSAGE, "\"%.40s...\": too long", text);
+  if (strlen(text) >= sizeof buf)
+    return vigie_fail(err, VIGIE_EUSAGE, "\"%.40s...\": too long", text);
   memcpy(buf, text, strlen(text) + 1);
   if (!sv_split(buf, &host, &port))
     return vigie_fail(err, VIGIE_EUSAGE, "\"%s\": expected HOST:PORT ([IPv6]:PORT)", text);
@@ -154,12 +164,15 @@ static vigie_status sv_add_from(sv_job *job, const char *path, vigie_error *err)
   scan_store *store = scan_store_new();
   scan_services *old = scan_services_new();
   char *xsd = vigie_data_path("scan.xsd", err);
-  vigie_status status = store == NULL || old == NULL ? VIGIE_ENOMEM : xsd == NULL ? err->status : VIGIE_OK;
+  vigie_status status = store == NULL || old == NULL ? VIGIE_ENOMEM
+                        : xsd == NULL                ? err->status
+                                                     : VIGIE_OK;
   if (status == VIGIE_OK) status = scan_input_xml_services(path, xsd, store, &saved, old, err);
   if (status == VIGIE_OK) {
     scan_store_seal(store);
     scan_services_sort(old);
-    if (sv_add_open(job, store, old) != VIGIE_OK) status = vigie_fail(err, VIGIE_ENOMEM, "out of memory");
+    if (sv_add_open(job, store, old) != VIGIE_OK)
+      status = vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   }
   scan_saved_free(&saved);
   scan_store_free(store);
@@ -178,17 +191,17 @@ static int sv_parse(int argc, char **argv, cmd_ctx *ctx, sv_job *job, vigie_erro
   for (int id; status == VIGIE_OK && (id = cli_next(&p, &v, err)) != CLI_END;) {
     if (cmd_svc_option(&job->svc, id, v, &status, err)) continue;
     switch (id) {
-    case CLI_ERROR: return VIGIE_EXIT_USAGE;
-    case CLI_POSITIONAL: status = sv_add(job, v, err); break;
-    case OPT_HELP: sv_usage(stdout); return -1;
-    case OPT_INPUT_LIST: status = sv_add_file(job, v, err); break;
-    case OPT_FROM: job->from = v; break;
-    case OPT_OUTPUT: job->output = v; break;
-    case OPT_OUTPUT_NMAP: job->output_nmap = v; break;
-    case OPT_JSONL: job->jsonl = true; break;
-    case OPT_VERBOSE: cmd_adjust_verbosity(ctx, +1); break;
-    case OPT_QUIET: ctx->log->level = VIGIE_LOG_QUIET; break;
-    default: return vigie_fail(err, VIGIE_EINVAL, "unhandled option"), VIGIE_EXIT_SOFTWARE;
+      case CLI_ERROR: return VIGIE_EXIT_USAGE;
+      case CLI_POSITIONAL: status = sv_add(job, v, err); break;
+      case OPT_HELP: sv_usage(stdout); return -1;
+      case OPT_INPUT_LIST: status = sv_add_file(job, v, err); break;
+      case OPT_FROM: job->from = v; break;
+      case OPT_OUTPUT: job->output = v; break;
+      case OPT_OUTPUT_NMAP: job->output_nmap = v; break;
+      case OPT_JSONL: job->jsonl = true; break;
+      case OPT_VERBOSE: cmd_adjust_verbosity(ctx, +1); break;
+      case OPT_QUIET: ctx->log->level = VIGIE_LOG_QUIET; break;
+      default: return vigie_fail(err, VIGIE_EINVAL, "unhandled option"), VIGIE_EXIT_SOFTWARE;
     }
   }
   if (status == VIGIE_OK && job->from != NULL) status = sv_add_from(job, job->from, err);
@@ -212,8 +225,11 @@ static vigie_status sv_results(sv_job *job, vigie_error *err) {
   scan_services_sort(job->services);
   for (size_t i = 0; i < scan_services_count(job->services); i++) {
     scan_services_at(job->services, i, &a, &port, NULL);
-    scan_result r = {.addr = a, .port = port, .state = SCAN_STATE_OPEN,
-                     .reason = SCAN_REASON_CONNECTED, .time_us = sv_wall_us()};
+    scan_result r = {.addr = a,
+                     .port = port,
+                     .state = SCAN_STATE_OPEN,
+                     .reason = SCAN_REASON_CONNECTED,
+                     .time_us = sv_wall_us()};
     if (scan_store_add(job->store, &r, NULL) != VIGIE_OK)
       return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   }
@@ -289,8 +305,12 @@ static int sv_execute(sv_job *job, int argc, char **argv, vigie_error *err) {
   char *args = sv_join_args(argc, argv);
   vigie_status status = args != NULL ? sv_results(job, err) : VIGIE_ENOMEM;
   if (status == VIGIE_OK && job->jsonl) status = cmd_svc_jsonl_init(&jsonl, job->store, err);
-  scan_meta meta = {.args = args, .mode = SCAN_MODE_CONNECT, .start_us = sv_wall_us(),
-                    .stats = &scan, .shard_count = 1, .services = job->services};
+  scan_meta meta = {.args = args,
+                    .mode = SCAN_MODE_CONNECT,
+                    .start_us = sv_wall_us(),
+                    .stats = &scan,
+                    .shard_count = 1,
+                    .services = job->services};
   sv_signals(&stop, true);
   if (status == VIGIE_OK)
     status = cmd_svc_run(&job->svc, job->services, job->jsonl ? &jsonl : NULL, &stop, job->log,
@@ -322,7 +342,8 @@ static int sv_run(int argc, char **argv, cmd_ctx *ctx) {
   }
   if (rc == VIGIE_EXIT_OK) rc = sv_execute(&job, argc, argv, &err);
 done:
-  if (rc == VIGIE_EXIT_OSERR && err.status == VIGIE_OK) vigie_fail(&err, VIGIE_ENOMEM, "out of memory");
+  if (rc == VIGIE_EXIT_OSERR && err.status == VIGIE_OK)
+    vigie_fail(&err, VIGIE_ENOMEM, "out of memory");
   if (rc != VIGIE_EXIT_OK && rc != VIGIE_EXIT_INCOMPLETE)
     vigie_log_error(ctx->log, "%s", vigie_error_text(&err));
   scan_services_free(job.services);

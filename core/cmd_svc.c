@@ -39,19 +39,19 @@ bool cmd_svc_option(cmd_svc_args *a, int id, const char *value, vigie_status *st
                     vigie_error *err) {
   scan_svc_config *cfg = &a->cfg;
   switch (id) {
-  case CMD_OPT_INTRUSIVE: cfg->intrusive = true; break;
-  case CMD_OPT_PROBES: a->probes_path = value; break;
-  case CMD_OPT_SERVICE_TIMEOUT: *status = svc_seconds(value, &cfg->port_timeout_s, err); break;
-  case CMD_OPT_SERVICE_PARALLEL:
-    *status = svc_uint("--service-parallel", value, 100000, &cfg->parallel, err);
-    break;
-  case CMD_OPT_SERVICE_PER_HOST:
-    *status = svc_uint("--service-per-host", value, 10000, &cfg->per_host, err);
-    break;
-  case CMD_OPT_SERVICE_THREADS:
-    *status = svc_uint("--service-threads", value, 256, &cfg->threads, err);
-    break;
-  default: return false;
+    case CMD_OPT_INTRUSIVE: cfg->intrusive = true; break;
+    case CMD_OPT_PROBES: a->probes_path = value; break;
+    case CMD_OPT_SERVICE_TIMEOUT: *status = svc_seconds(value, &cfg->port_timeout_s, err); break;
+    case CMD_OPT_SERVICE_PARALLEL:
+      *status = svc_uint("--service-parallel", value, 100000, &cfg->parallel, err);
+      break;
+    case CMD_OPT_SERVICE_PER_HOST:
+      *status = svc_uint("--service-per-host", value, 10000, &cfg->per_host, err);
+      break;
+    case CMD_OPT_SERVICE_THREADS:
+      *status = svc_uint("--service-threads", value, 256, &cfg->threads, err);
+      break;
+    default: return false;
   }
   return true;
 }
@@ -70,7 +70,8 @@ vigie_status cmd_svc_from_store(const scan_store *sealed, scan_services *service
   scan_result r;
   for (size_t i = 0; i < scan_store_count(sealed); i++) {
     scan_store_result_at(sealed, i, &r);
-    if (r.state == SCAN_STATE_OPEN && scan_services_add(services, &r.addr, r.port, NULL) != VIGIE_OK)
+    if (r.state == SCAN_STATE_OPEN &&
+        scan_services_add(services, &r.addr, r.port, NULL) != VIGIE_OK)
       return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   }
   return VIGIE_OK;
@@ -115,8 +116,10 @@ static void svc_print(const vigie_addr *addr, uint16_t port, const scan_facts *f
       fflush(j->out);
       return;
     }
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
 }
 
@@ -158,8 +161,9 @@ vigie_status cmd_svc_run(cmd_svc_args *a, scan_services *services, cmd_svc_jsonl
   cfg.log = log;
   if (jsonl != NULL && jsonl->out != NULL) cfg.on_done = svc_print, cfg.user = jsonl;
   status = scan_run_services(&cfg, services, stats, err);
-  vigie_log_info(log, "service stage %s: %zu of %zu ports done in %.2f s, %zu identified, %zu over TLS, "
-                      "%llu connections",
+  vigie_log_info(log,
+                 "service stage %s: %zu of %zu ports done in %.2f s, %zu identified, %zu over TLS, "
+                 "%llu connections",
                  stats->interrupted ? "interrupted" : "done", stats->done, stats->ports,
                  stats->elapsed_s, stats->identified, stats->tls,
                  (unsigned long long)stats->connections);

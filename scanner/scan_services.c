@@ -123,8 +123,10 @@ const scan_facts *scan_services_find(const scan_services *services, const vigie_
     const ss_entry *e = &services->items[mid];
     int c = ss_compare_key(&e->addr, e->port, addr, port);
     if (c == 0) return scan_facts_count(e->facts) > 0 ? e->facts : NULL;
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return NULL;
 }
@@ -135,8 +137,10 @@ const char *scan_services_host_name(const scan_services *services, const vigie_a
   while (lo < hi) { /* the first entry at or after (addr, port 0) */
     size_t mid = lo + (hi - lo) / 2;
     const ss_entry *e = &services->items[mid];
-    if (ss_compare_key(&e->addr, e->port, addr, 0) < 0) lo = mid + 1;
-    else hi = mid;
+    if (ss_compare_key(&e->addr, e->port, addr, 0) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   for (size_t i = lo; i < services->n; i++) {
     const ss_entry *e = &services->items[i];

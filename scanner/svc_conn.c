@@ -88,10 +88,10 @@ static scan_svc_ioend svc_ssl_end(scan_svc_conn *c, int rc) {
   int e = SSL_get_error(c->ssl, rc);
   ERR_clear_error();
   switch (e) {
-  case SSL_ERROR_WANT_READ: c->want_write = false; return SCAN_SVC_IO_AGAIN;
-  case SSL_ERROR_WANT_WRITE: c->want_write = true; return SCAN_SVC_IO_AGAIN;
-  case SSL_ERROR_ZERO_RETURN: return SCAN_SVC_IO_EOF;
-  default: return SCAN_SVC_IO_ERROR;
+    case SSL_ERROR_WANT_READ: c->want_write = false; return SCAN_SVC_IO_AGAIN;
+    case SSL_ERROR_WANT_WRITE: c->want_write = true; return SCAN_SVC_IO_AGAIN;
+    case SSL_ERROR_ZERO_RETURN: return SCAN_SVC_IO_EOF;
+    default: return SCAN_SVC_IO_ERROR;
   }
 }
 

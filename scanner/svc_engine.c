@@ -31,17 +31,17 @@
 #include "scanner/svc_int.h"
 
 #define SVC_PLAN_MAX 96u
-#define SVC_MODULES_MAX 64u  /* modules the engine can track as tried */
-#define SVC_PROBES_MAX 128u  /* data probes likewise; later ones are ignored */
+#define SVC_MODULES_MAX 64u      /* modules the engine can track as tried */
+#define SVC_PROBES_MAX 128u      /* data probes likewise; later ones are ignored */
 #define SVC_IDLE_NS 300000000ull /* a probe's answer is whole after this silence */
 #define SVC_DEFERRED_MAX 4096u
 #define SVC_NO_HOST UINT32_MAX
 
 /* Usual TLS ports: a handshake is tried first there. */
-static const uint16_t svc_tls_ports[] = {261, 443, 448, 465, 563, 585, 614, 636, 853, 989, 990, 992,
-                                         993, 994, 995, 2083, 2087, 2096, 2376, 2484, 3269, 4443,
-                                         5061, 5223, 5986, 6514, 6679, 6697, 8243, 8443, 8531,
-                                         9443, 10443, 0};
+static const uint16_t svc_tls_ports[] = {261,  443,  448,  465,  563,  585,   614,  636,  853,
+                                         989,  990,  992,  993,  994,  995,   2083, 2087, 2096,
+                                         2376, 2484, 3269, 4443, 5061, 5223,  5986, 6514, 6679,
+                                         6697, 8243, 8443, 8531, 9443, 10443, 0};
 
 typedef enum svc_kind { CAND_MODULE = 1, CAND_PROBE, CAND_TLS } svc_kind;
 
@@ -146,7 +146,8 @@ static void svc_close(svc_slot *s) {
 static void svc_plan_add(svc_slot *s, svc_kind kind, size_t index) {
   for (unsigned i = 0; i < s->plan_len; i++)
     if (s->plan[i].kind == kind && s->plan[i].index == index) return;
-  if (s->plan_len < SVC_PLAN_MAX) s->plan[s->plan_len++] = (svc_cand){(uint8_t)kind, (uint16_t)index};
+  if (s->plan_len < SVC_PLAN_MAX)
+    s->plan[s->plan_len++] = (svc_cand){(uint8_t)kind, (uint16_t)index};
 }
 
 /* The plan for the port, as the file's header says; from scratch when TLS
@@ -173,9 +174,9 @@ static void svc_plan(svc_engine *e, svc_slot *s, uint16_t port) {
 
 static bool svc_tried(const svc_slot *s, svc_cand c) {
   switch ((svc_kind)c.kind) {
-  case CAND_MODULE: return s->tried_module[c.index];
-  case CAND_PROBE: return s->tried_probe[c.index];
-  case CAND_TLS: return s->tls || s->tls_checked;
+    case CAND_MODULE: return s->tried_module[c.index];
+    case CAND_PROBE: return s->tried_probe[c.index];
+    case CAND_TLS: return s->tls || s->tls_checked;
   }
   return true;
 }
@@ -222,7 +223,8 @@ static void svc_adopt(svc_engine *e, svc_slot *s) {
   size_t len;
   bool had_banner = scan_facts_get(facts, "banner") != NULL;
   for (size_t i = 0; status == VIGIE_OK && scan_facts_at(s->scratch, i, &name, &value, &len); i++)
-    if (!had_banner || strcmp(name, "banner") != 0) status = scan_facts_add(facts, name, value, len);
+    if (!had_banner || strcmp(name, "banner") != 0)
+      status = scan_facts_add(facts, name, value, len);
   if (status == VIGIE_OK && s->cur.kind == CAND_MODULE) {
     if (scan_facts_get(facts, "service") == NULL)
       status = scan_facts_set(facts, "service", e->modules[s->cur.index]->name);
@@ -282,8 +284,12 @@ static bool svc_io_reset(svc_engine *e, svc_slot *s) {
   const char *name;
   uint16_t port;
   scan_services_at(e->services, s->target, NULL, &port, &name);
-  s->io = (scan_svc_io){.out = s->out, .facts = s->scratch, .state = s->state,
-                        .intrusive = e->cfg->intrusive, .host_name = name, .port = port};
+  s->io = (scan_svc_io){.out = s->out,
+                        .facts = s->scratch,
+                        .state = s->state,
+                        .intrusive = e->cfg->intrusive,
+                        .host_name = name,
+                        .port = port};
   s->out_len = s->out_off = 0;
   return true;
 }
@@ -308,24 +314,24 @@ static void svc_send(svc_engine *e, svc_slot *s, size_t len) {
 /* What a module's start or step said. */
 static void svc_verdict(svc_engine *e, svc_slot *s, scan_svc_verdict v) {
   switch (v) {
-  case SCAN_SVC_MORE:
-    if (!s->io.in_full) return svc_wait_recv(e, s, e->read_ns);
-    /* Nothing more will come: a module that named the service keeps it. */
-    if (scan_facts_get(s->scratch, "service") != NULL) return svc_adopt(e, s), svc_finish(e, s);
-    return svc_next(e, s);
-  case SCAN_SVC_NEXT:
-    if (s->io.out_len == 0 || s->io.out_len > SCAN_SVC_OUT_MAX || s->eof) return svc_next(e, s);
-    return svc_send(e, s, s->io.out_len);
-  case SCAN_SVC_DONE:
-  case SCAN_SVC_ERROR:
-    svc_adopt(e, s);
-    /* A module that proved the protocol but found no product: the data
-     * probes listing the port may still name it (a changed banner, a
-     * refusal worded like one server's). */
-    if (scan_facts_get(svc_target_facts(e, s), "product") != NULL) return svc_finish(e, s);
-    s->confirmed = true;
-    return svc_next(e, s);
-  case SCAN_SVC_NOT_MINE: return svc_next(e, s);
+    case SCAN_SVC_MORE:
+      if (!s->io.in_full) return svc_wait_recv(e, s, e->read_ns);
+      /* Nothing more will come: a module that named the service keeps it. */
+      if (scan_facts_get(s->scratch, "service") != NULL) return svc_adopt(e, s), svc_finish(e, s);
+      return svc_next(e, s);
+    case SCAN_SVC_NEXT:
+      if (s->io.out_len == 0 || s->io.out_len > SCAN_SVC_OUT_MAX || s->eof) return svc_next(e, s);
+      return svc_send(e, s, s->io.out_len);
+    case SCAN_SVC_DONE:
+    case SCAN_SVC_ERROR:
+      svc_adopt(e, s);
+      /* A module that proved the protocol but found no product: the data
+       * probes listing the port may still name it (a changed banner, a
+       * refusal worded like one server's). */
+      if (scan_facts_get(svc_target_facts(e, s), "product") != NULL) return svc_finish(e, s);
+      s->confirmed = true;
+      return svc_next(e, s);
+    case SCAN_SVC_NOT_MINE: return svc_next(e, s);
   }
 }
 
@@ -342,7 +348,8 @@ static void svc_begin_module(svc_engine *e, svc_slot *s) {
   if (!svc_io_reset(e, s)) return;
   scan_svc_verdict v = m->start(&s->io);
   if (v == SCAN_SVC_MORE || v == SCAN_SVC_NEXT) {
-    if (s->io.out_len > 0 && s->io.out_len <= SCAN_SVC_OUT_MAX) return svc_send(e, s, s->io.out_len);
+    if (s->io.out_len > 0 && s->io.out_len <= SCAN_SVC_OUT_MAX)
+      return svc_send(e, s, s->io.out_len);
     /* Bytes already read on a reused connection are this step's. */
     if (s->in_len > 0) return svc_step(e, s);
     return svc_wait_recv(e, s, m->server_first ? e->read_ns : e->banner_ns);
@@ -366,13 +373,13 @@ static void svc_begin_probe(svc_engine *e, svc_slot *s) {
 /* Start the current candidate on the connected (and maybe TLS) socket. */
 static void svc_begin(svc_engine *e, svc_slot *s) {
   switch ((svc_kind)s->cur.kind) {
-  case CAND_TLS:
-    if (!scan_svc_conn_tls(&s->conn, e->tls, NULL)) return svc_fail(e, VIGIE_ENOMEM, "TLS setup");
-    s->phase = PH_HANDSHAKE;
-    s->op_deadline = scan_now_ns() + e->read_ns;
-    return svc_drive(e, s);
-  case CAND_MODULE: return svc_begin_module(e, s);
-  case CAND_PROBE: return svc_begin_probe(e, s);
+    case CAND_TLS:
+      if (!scan_svc_conn_tls(&s->conn, e->tls, NULL)) return svc_fail(e, VIGIE_ENOMEM, "TLS setup");
+      s->phase = PH_HANDSHAKE;
+      s->op_deadline = scan_now_ns() + e->read_ns;
+      return svc_drive(e, s);
+    case CAND_MODULE: return svc_begin_module(e, s);
+    case CAND_PROBE: return svc_begin_probe(e, s);
   }
 }
 
@@ -411,7 +418,8 @@ static void svc_next(svc_engine *e, svc_slot *s) {
     if (svc_tried(s, c) || (s->confirmed && !svc_fills(e, s, c))) continue;
     if (scan_now_ns() >= s->port_deadline) break;
     bool reuse = svc_reusable(e, s, c);
-    if (!reuse && s->attempts >= (e->cfg->max_attempts ? e->cfg->max_attempts : SCAN_SVC_DEFAULT_ATTEMPTS))
+    if (!reuse &&
+        s->attempts >= (e->cfg->max_attempts ? e->cfg->max_attempts : SCAN_SVC_DEFAULT_ATTEMPTS))
       break;
     svc_mark(s, c);
     s->cur = c;
@@ -464,11 +472,14 @@ static void svc_fill_in(svc_engine *e, svc_slot *s, size_t probe) {
   scan_facts *facts = svc_target_facts(e, s);
   if (!svc_io_reset(e, s)) return;
   bool matched = scan_probes_match(e->cfg->probes, probe, s->in, s->in_len, s->scratch);
-  const char *mine = scan_facts_get(facts, "service"), *theirs = scan_facts_get(s->scratch, "service");
-  if (!matched || mine == NULL || theirs == NULL || strcmp(mine, theirs) != 0) return svc_next(e, s);
+  const char *mine = scan_facts_get(facts, "service"),
+             *theirs = scan_facts_get(s->scratch, "service");
+  if (!matched || mine == NULL || theirs == NULL || strcmp(mine, theirs) != 0)
+    return svc_next(e, s);
   for (size_t i = 0; i < sizeof fill / sizeof fill[0]; i++) {
     const char *v = scan_facts_get(s->scratch, fill[i]);
-    if (v != NULL && scan_facts_get(facts, fill[i]) == NULL && scan_facts_set(facts, fill[i], v) != VIGIE_OK)
+    if (v != NULL && scan_facts_get(facts, fill[i]) == NULL &&
+        scan_facts_set(facts, fill[i], v) != VIGIE_OK)
       return svc_fail(e, VIGIE_ENOMEM, "out of memory");
   }
   svc_finish(e, s);
@@ -531,7 +542,8 @@ static void svc_recv(svc_engine *e, svc_slot *s) {
 static void svc_flush(svc_engine *e, svc_slot *s) {
   while (s->out_off < s->out_len) {
     size_t n;
-    scan_svc_ioend end = scan_svc_conn_send(&s->conn, s->out + s->out_off, s->out_len - s->out_off, &n);
+    scan_svc_ioend end =
+        scan_svc_conn_send(&s->conn, s->out + s->out_off, s->out_len - s->out_off, &n);
     if (end == SCAN_SVC_IO_AGAIN) return svc_watch(e, s, s->conn.want_write ? EPOLLOUT : EPOLLIN);
     if (end != SCAN_SVC_IO_OK) {
       s->eof = true;
@@ -557,31 +569,33 @@ static void svc_handshake(svc_engine *e, svc_slot *s) {
 /* Move a connection on after epoll said it is ready. */
 static void svc_drive(svc_engine *e, svc_slot *s) {
   switch (s->phase) {
-  case PH_CONNECT: {
-    int rc = scan_svc_conn_result(&s->conn);
-    if (rc == EINPROGRESS || rc == EALREADY) return;
-    if (rc != 0) return svc_finish(e, s); /* refused or unreachable now: nothing to learn */
-    const char *name;
-    scan_services_at(e->services, s->target, NULL, NULL, &name);
-    if (s->tls && s->cur.kind != CAND_TLS) {
-      if (!scan_svc_conn_tls(&s->conn, e->tls, name)) return svc_fail(e, VIGIE_ENOMEM, "TLS setup");
-      s->phase = PH_HANDSHAKE;
-      s->op_deadline = scan_now_ns() + e->read_ns;
-      return svc_drive(e, s);
-    }
-    return svc_begin(e, s);
-  }
-  case PH_HANDSHAKE:
-    if (s->cur.kind == CAND_TLS) return svc_handshake(e, s);
-    {
-      scan_svc_ioend end = scan_svc_conn_handshake(&s->conn);
-      if (end == SCAN_SVC_IO_AGAIN) return svc_watch(e, s, s->conn.want_write ? EPOLLOUT : EPOLLIN);
-      if (end != SCAN_SVC_IO_OK) return svc_next(e, s);
+    case PH_CONNECT: {
+      int rc = scan_svc_conn_result(&s->conn);
+      if (rc == EINPROGRESS || rc == EALREADY) return;
+      if (rc != 0) return svc_finish(e, s); /* refused or unreachable now: nothing to learn */
+      const char *name;
+      scan_services_at(e->services, s->target, NULL, NULL, &name);
+      if (s->tls && s->cur.kind != CAND_TLS) {
+        if (!scan_svc_conn_tls(&s->conn, e->tls, name))
+          return svc_fail(e, VIGIE_ENOMEM, "TLS setup");
+        s->phase = PH_HANDSHAKE;
+        s->op_deadline = scan_now_ns() + e->read_ns;
+        return svc_drive(e, s);
+      }
       return svc_begin(e, s);
     }
-  case PH_SEND: return svc_flush(e, s);
-  case PH_RECV: return svc_recv(e, s);
-  case PH_IDLE: return;
+    case PH_HANDSHAKE:
+      if (s->cur.kind == CAND_TLS) return svc_handshake(e, s);
+      {
+        scan_svc_ioend end = scan_svc_conn_handshake(&s->conn);
+        if (end == SCAN_SVC_IO_AGAIN)
+          return svc_watch(e, s, s->conn.want_write ? EPOLLOUT : EPOLLIN);
+        if (end != SCAN_SVC_IO_OK) return svc_next(e, s);
+        return svc_begin(e, s);
+      }
+    case PH_SEND: return svc_flush(e, s);
+    case PH_RECV: return svc_recv(e, s);
+    case PH_IDLE: return;
   }
 }
 
@@ -590,7 +604,7 @@ static void svc_timeout(svc_engine *e, svc_slot *s, uint64_t now) {
   if (now >= s->port_deadline) return svc_finish(e, s);
   if (s->phase == PH_RECV && s->cur.kind == CAND_MODULE) {
     if (s->in_len == 0) return svc_next(e, s); /* silence: not this protocol */
-    s->eof = true;                              /* the last look at what came */
+    s->eof = true;                             /* the last look at what came */
     return svc_step(e, s);
   }
   if (s->phase == PH_RECV && s->cur.kind == CAND_PROBE) return svc_probe_done(e, s);
@@ -639,8 +653,10 @@ static void svc_fill(svc_engine *e) {
   while (e->used < e->capacity && e->order_at < e->count && e->deferred_count < SVC_DEFERRED_MAX &&
          e->status == VIGIE_OK) {
     size_t t = e->order[e->order_at++];
-    if (e->host_busy[e->host_of[t]] < per_host) svc_start(e, t);
-    else e->deferred[e->deferred_count++] = t;
+    if (e->host_busy[e->host_of[t]] < per_host)
+      svc_start(e, t);
+    else
+      e->deferred[e->deferred_count++] = t;
   }
 }
 

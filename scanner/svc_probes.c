@@ -86,19 +86,19 @@ static int sp_hex(char c) {
 static bool sp_escape(const char **p, uint8_t *byte) {
   char c = *(*p)++;
   switch (c) {
-  case 'r': *byte = '\r'; return true;
-  case 'n': *byte = '\n'; return true;
-  case 't': *byte = '\t'; return true;
-  case '0': *byte = 0; return true;
-  case '\\': *byte = '\\'; return true;
-  case 'x': {
-    int hi = sp_hex((*p)[0]), lo = hi < 0 ? -1 : sp_hex((*p)[1]);
-    if (lo < 0) return false;
-    *byte = (uint8_t)(hi << 4 | lo);
-    *p += 2;
-    return true;
-  }
-  default: return false;
+    case 'r': *byte = '\r'; return true;
+    case 'n': *byte = '\n'; return true;
+    case 't': *byte = '\t'; return true;
+    case '0': *byte = 0; return true;
+    case '\\': *byte = '\\'; return true;
+    case 'x': {
+      int hi = sp_hex((*p)[0]), lo = hi < 0 ? -1 : sp_hex((*p)[1]);
+      if (lo < 0) return false;
+      *byte = (uint8_t)(hi << 4 | lo);
+      *p += 2;
+      return true;
+    }
+    default: return false;
   }
 }
 
@@ -205,9 +205,10 @@ static vigie_status sp_request(const sp_loader *l, const xmlNode *n, sp_probe *p
   if (text == NULL || buf == NULL) {
     status = VIGIE_ENOMEM;
   } else if (!scan_probes_unescape(text, buf, SP_REQUEST_MAX, &p->request_len)) {
-    status = vigie_fail(l->err, VIGIE_ESYNTAX,
-                        "%s:%ld: <request>: bad escape (\\r \\n \\t \\0 \\\\ \\xHH) or over %u bytes",
-                        l->name, sp_line(n), SP_REQUEST_MAX);
+    status =
+        vigie_fail(l->err, VIGIE_ESYNTAX,
+                   "%s:%ld: <request>: bad escape (\\r \\n \\t \\0 \\\\ \\xHH) or over %u bytes",
+                   l->name, sp_line(n), SP_REQUEST_MAX);
   } else {
     vigie_free(p->request);
     p->request = buf, buf = NULL;
@@ -319,8 +320,10 @@ bool scan_probes_lists_port(const scan_probes *probes, size_t i, uint16_t port) 
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     if (p->ports[mid] == port) return true;
-    if (p->ports[mid] < port) lo = mid + 1;
-    else hi = mid;
+    if (p->ports[mid] < port)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return false;
 }

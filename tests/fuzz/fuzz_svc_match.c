@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   scan_facts *facts = scan_facts_new();
   char text[SCAN_PROBE_TEXT_MAX + 1];
   if (facts == NULL) return 0;
-  if (scan_probes_text(data, size, text) > SCAN_PROBE_TEXT_MAX || strlen(text) > SCAN_PROBE_TEXT_MAX)
+  if (scan_probes_text(data, size, text) > SCAN_PROBE_TEXT_MAX ||
+      strlen(text) > SCAN_PROBE_TEXT_MAX)
     abort();
   if (scan_probes_match(fuzz_probes(), SIZE_MAX, data, size, facts)) {
     const char *service = scan_facts_get(facts, "service");

@@ -11,8 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   scan_probes *probes = NULL;
   vigie_error err = {0};
-  vigie_status status = scan_probes_load_memory((const char *)data, size, "fuzz.xml",
-                                                VIGIE_FUZZ_RULES "/service-probes.xsd", &probes, &err);
+  vigie_status status = scan_probes_load_memory(
+      (const char *)data, size, "fuzz.xml", VIGIE_FUZZ_RULES "/service-probes.xsd", &probes, &err);
   if ((status == VIGIE_OK) != (probes != NULL)) abort();
   if (status != VIGIE_OK && vigie_error_text(&err)[0] == '\0') abort(); /* says why */
   for (size_t i = 0; i < scan_probes_count(probes); i++) {

@@ -37,9 +37,12 @@ static scan_svc_verdict pp_step(scan_svc_io *io) {
   return SCAN_SVC_DONE;
 }
 
-static const scan_svc_module test_pingpong = {
-    .name = "pingpong", .ports = NULL, .server_first = false, .state_size = 0,
-    .start = pp_start, .step = pp_step};
+static const scan_svc_module test_pingpong = {.name = "pingpong",
+                                              .ports = NULL,
+                                              .server_first = false,
+                                              .state_size = 0,
+                                              .start = pp_start,
+                                              .step = pp_step};
 
 /* hello: a greeting, then QUIT answered BYE; state counts the steps. */
 typedef struct hello_state {
@@ -67,9 +70,12 @@ static scan_svc_verdict hello_step(scan_svc_io *io) {
   return SCAN_SVC_DONE;
 }
 
-static const scan_svc_module test_hello = {
-    .name = "hello", .ports = NULL, .server_first = true, .state_size = sizeof(hello_state),
-    .start = hello_start, .step = hello_step};
+static const scan_svc_module test_hello = {.name = "hello",
+                                           .ports = NULL,
+                                           .server_first = true,
+                                           .state_size = sizeof(hello_state),
+                                           .start = hello_start,
+                                           .step = hello_step};
 
 static const scan_svc_module *const test_modules[] = {&test_pingpong, &test_hello};
 
@@ -95,10 +101,10 @@ typedef struct servers {
 } servers;
 
 static uint16_t *servers_slot(servers *s, const char *name) {
-  static const char *const names[] = {"silent", "junk", "close", "trickle", "pingpong", "hello",
-                                      "tls-http"};
-  uint16_t *slots[] = {&s->silent, &s->junk, &s->close, &s->trickle, &s->pingpong, &s->hello,
-                       &s->tls_http};
+  static const char *const names[] = {"silent",   "junk",  "close",   "trickle",
+                                      "pingpong", "hello", "tls-http"};
+  uint16_t *slots[] = {&s->silent,   &s->junk,  &s->close,   &s->trickle,
+                       &s->pingpong, &s->hello, &s->tls_http};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (strcmp(names[i], name) == 0) return slots[i];
   return NULL;
@@ -184,7 +190,8 @@ TEST(modules_and_probes_identify) {
   vigie_error err = {0};
   REQUIRE(probes != NULL && sv != NULL);
   uint16_t ports[] = {srv.pingpong, srv.hello, srv.trickle, srv.tls_http};
-  for (size_t i = 0; i < 4; i++) CHECK(scan_services_add(sv, &loopback, ports[i], NULL) == VIGIE_OK);
+  for (size_t i = 0; i < 4; i++)
+    CHECK(scan_services_add(sv, &loopback, ports[i], NULL) == VIGIE_OK);
   test_config(&cfg, probes);
   CHECK(scan_run_services(&cfg, sv, &stats, &err) == VIGIE_OK);
   CHECK(stats.ports == 4 && stats.done == 4 && !stats.interrupted);
@@ -252,15 +259,18 @@ TEST(hostile_servers) {
   CHECK_STR(name, "banner");
   CHECK(len == SCAN_SVC_IN_MAX && memcmp(value, "\0\x1b[31m<script>", 14) == 0);
   /* Every output escapes it. */
-  scan_result r = {.addr = loopback, .port = srv.junk, .state = SCAN_STATE_OPEN,
-                   .reason = SCAN_REASON_CONNECTED, .time_us = 1};
+  scan_result r = {.addr = loopback,
+                   .port = srv.junk,
+                   .state = SCAN_STATE_OPEN,
+                   .reason = SCAN_REASON_CONNECTED,
+                   .time_us = 1};
   char *buf = NULL;
   size_t size = 0;
   FILE *mem = open_memstream(&buf, &size);
   REQUIRE(mem != NULL);
   CHECK(scan_output_jsonl_facts(mem, &r, f) == VIGIE_OK);
   fclose(mem);
-  CHECK(buf != NULL && strchr(buf, '\n') == buf + size - 1);     /* one line */
+  CHECK(buf != NULL && strchr(buf, '\n') == buf + size - 1); /* one line */
   CHECK(buf != NULL && strstr(buf, "\\u0000\\u001b[31m<script>") != NULL);
   CHECK(buf != NULL && strstr(buf, "\\ufffd") != NULL);
   free(buf);
@@ -360,12 +370,20 @@ TEST(outputs_round_trip) {
   CHECK(scan_facts_add_str(f, "service", "ftp") == VIGIE_OK);
   CHECK(scan_facts_add_str(f, "product", "vsftpd") == VIGIE_OK);
   CHECK(scan_facts_add_str(f, "tls", "true") == VIGIE_OK);
-  scan_result r = {.addr = a, .port = 2121, .state = SCAN_STATE_OPEN,
-                   .reason = SCAN_REASON_CONNECTED, .time_us = 1700000000000000};
+  scan_result r = {.addr = a,
+                   .port = 2121,
+                   .state = SCAN_STATE_OPEN,
+                   .reason = SCAN_REASON_CONNECTED,
+                   .time_us = 1700000000000000};
   scan_result_source src = scan_source_array(&r, 1);
   scan_stats stats = {0};
-  scan_meta meta = {.args = "t", .mode = SCAN_MODE_CONNECT, .start_us = r.time_us,
-                    .end_us = r.time_us, .stats = &stats, .shard_count = 1, .services = sv};
+  scan_meta meta = {.args = "t",
+                    .mode = SCAN_MODE_CONNECT,
+                    .start_us = r.time_us,
+                    .end_us = r.time_us,
+                    .stats = &stats,
+                    .shard_count = 1,
+                    .services = sv};
   char path[] = "/tmp/vigie-svc-XXXXXX", xsd[4096];
   int fd = mkstemp(path);
   REQUIRE(fd >= 0);
@@ -393,8 +411,9 @@ TEST(outputs_round_trip) {
   REQUIRE(mem != NULL);
   CHECK(scan_output_nmap(mem, &meta, &src, &err) == VIGIE_OK);
   fclose(mem);
-  CHECK(buf != NULL && strstr(buf, "<service name=\"ftp\" product=\"vsftpd\" tunnel=\"ssl\" "
-                                   "method=\"probed\" conf=\"10\"/>") != NULL);
+  CHECK(buf != NULL && strstr(buf,
+                              "<service name=\"ftp\" product=\"vsftpd\" tunnel=\"ssl\" "
+                              "method=\"probed\" conf=\"10\"/>") != NULL);
   free(buf);
   unlink(path);
   scan_saved_free(&saved);
@@ -404,10 +423,9 @@ TEST(outputs_round_trip) {
 }
 
 static const test_case cases[] = {
-    TEST_CASE_ENTRY(outputs_round_trip),
-    TEST_CASE_ENTRY(modules_and_probes_identify), TEST_CASE_ENTRY(hostile_servers),
-    TEST_CASE_ENTRY(stop_keeps_what_was_found), TEST_CASE_ENTRY(deep_workers),
-    TEST_CASE_ENTRY(refused_port)};
+    TEST_CASE_ENTRY(outputs_round_trip), TEST_CASE_ENTRY(modules_and_probes_identify),
+    TEST_CASE_ENTRY(hostile_servers),    TEST_CASE_ENTRY(stop_keeps_what_was_found),
+    TEST_CASE_ENTRY(deep_workers),       TEST_CASE_ENTRY(refused_port)};
 
 int main(void) {
   signal(SIGPIPE, SIG_IGN);

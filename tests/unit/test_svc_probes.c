@@ -63,17 +63,26 @@ TEST(shipped_patterns) {
       {"220 Microsoft FTP Service\r\n", "ftp", "Microsoft ftpd", NULL},
       {"220 mail.example.org ESMTP Postfix (Debian/GNU)\r\n", "smtp", "Postfix smtpd", NULL},
       {"220 mx.example.org ESMTP Exim 4.96 Mon, 23 Nov 2026\r\n", "smtp", "Exim smtpd", "4.96"},
-      {"* OK [CAPABILITY IMAP4rev1 SASL-IR] Dovecot (Debian) ready.\r\n", "imap", "Dovecot imapd", NULL},
+      {"* OK [CAPABILITY IMAP4rev1 SASL-IR] Dovecot (Debian) ready.\r\n", "imap", "Dovecot imapd",
+       NULL},
       {"+OK Dovecot (Debian) ready.\r\n", "pop3", "Dovecot pop3d", NULL},
       {"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\r\n", "http", "nginx", "1.22.1"},
-      {"HTTP/1.1 200 OK\r\nServer: Apache/2.4.62 (Debian)\r\n\r\n", "http", "Apache httpd", "2.4.62"},
-      {"HTTP/1.1 404 Not Found\r\nServer: Microsoft-IIS/10.0\r\n\r\n", "http", "Microsoft IIS httpd", "10.0"},
-      {"HTTP/1.1 404 Not Found\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n", "http", "Microsoft HTTPAPI httpd", "2.0"},
-      {"HTTP/1.1 200 OK\r\nServer: Jetty(9.4.51.v20230217)\r\n\r\n", "http", "Jetty", "9.4.51.v20230217"},
-      {"HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"Orthanc Secure Access\"\r\n\r\n", "http", "Orthanc", NULL},
-      {"HTTP/1.1 200 OK\r\n\r\n{\"couchdb\":\"Welcome\",\"version\":\"3.3.2\"}", "http", "CouchDB", "3.3.2"},
+      {"HTTP/1.1 200 OK\r\nServer: Apache/2.4.62 (Debian)\r\n\r\n", "http", "Apache httpd",
+       "2.4.62"},
+      {"HTTP/1.1 404 Not Found\r\nServer: Microsoft-IIS/10.0\r\n\r\n", "http",
+       "Microsoft IIS httpd", "10.0"},
+      {"HTTP/1.1 404 Not Found\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n", "http",
+       "Microsoft HTTPAPI httpd", "2.0"},
+      {"HTTP/1.1 200 OK\r\nServer: Jetty(9.4.51.v20230217)\r\n\r\n", "http", "Jetty",
+       "9.4.51.v20230217"},
+      {"HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"Orthanc Secure "
+       "Access\"\r\n\r\n",
+       "http", "Orthanc", NULL},
+      {"HTTP/1.1 200 OK\r\n\r\n{\"couchdb\":\"Welcome\",\"version\":\"3.3.2\"}", "http", "CouchDB",
+       "3.3.2"},
       {"$1000\r\n# Server\r\nredis_version:7.0.15\r\n", "redis", "Redis key-value store", "7.0.15"},
-      {"STAT pid 12\r\nSTAT uptime 5\r\nSTAT version 1.6.18\r\n", "memcached", "memcached", "1.6.18"},
+      {"STAT pid 12\r\nSTAT uptime 5\r\nSTAT version 1.6.18\r\n", "memcached", "memcached",
+       "1.6.18"},
       {"RFB 003.008\n", "vnc", NULL, NULL},
       {"\xff\xfd\x18\xff\xfd\x20\r\nDebian GNU/Linux 12\r\nlogin: ", "telnet", NULL, NULL},
       {"SIP/2.0 200 OK\r\nServer: Asterisk PBX 20.5.0\r\n\r\n", "sip", "Asterisk PBX", "20.5.0"},
@@ -103,14 +112,25 @@ TEST(malformed_files) {
   static const struct {
     const char *xml, *where;
   } cases[] = {
-      {HEAD "<probe name=\"a\">\n<match service=\"x\">(unclosed</match>\n</probe>\n</probes>\n", "t.xml:3"},
-      {HEAD "<probe name=\"a\">\n<request>bad \\q escape</request>\n<match service=\"x\">y</match>\n</probe>\n</probes>\n", "t.xml:3"},
-      {HEAD "<probe name=\"a\">\n<request>\\x4</request>\n<match service=\"x\">y</match>\n</probe>\n</probes>\n", "t.xml:3"},
-      {HEAD "<probe name=\"a\" ports=\"0\">\n<match service=\"x\">y</match>\n</probe>\n</probes>\n", "t.xml:2"},
+      {HEAD "<probe name=\"a\">\n<match service=\"x\">(unclosed</match>\n</probe>\n</probes>\n",
+       "t.xml:3"},
+      {HEAD "<probe name=\"a\">\n<request>bad \\q escape</request>\n<match "
+            "service=\"x\">y</match>\n</probe>\n</probes>\n",
+       "t.xml:3"},
+      {HEAD "<probe name=\"a\">\n<request>\\x4</request>\n<match "
+            "service=\"x\">y</match>\n</probe>\n</probes>\n",
+       "t.xml:3"},
+      {HEAD "<probe name=\"a\" ports=\"0\">\n<match service=\"x\">y</match>\n</probe>\n</probes>\n",
+       "t.xml:2"},
       {HEAD "<probe name=\"a\">\n</probe>\n</probes>\n", "t.xml:"},
-      {HEAD "<probe name=\"Bad Name\">\n<match service=\"x\">y</match>\n</probe>\n</probes>\n", "t.xml:2"},
-      {HEAD "<probe name=\"a\">\n<match service=\"x\">y</match>\n</probe>\n<probe name=\"a\">\n<match service=\"x\">y</match>\n</probe>\n</probes>\n", "t.xml:"},
-      {HEAD "<probe name=\"a\">\n<match service=\"x\">(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)</match>\n</probe>\n</probes>\n", "t.xml:3"},
+      {HEAD "<probe name=\"Bad Name\">\n<match service=\"x\">y</match>\n</probe>\n</probes>\n",
+       "t.xml:2"},
+      {HEAD "<probe name=\"a\">\n<match service=\"x\">y</match>\n</probe>\n<probe "
+            "name=\"a\">\n<match service=\"x\">y</match>\n</probe>\n</probes>\n",
+       "t.xml:"},
+      {HEAD "<probe name=\"a\">\n<match "
+            "service=\"x\">(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)</match>\n</probe>\n</probes>\n",
+       "t.xml:3"},
       {"<!DOCTYPE probes [<!ENTITY x \"y\">]>\n" HEAD "</probes>\n", "t.xml"},
       {HEAD "<probe name=\"a\">\n<match service=\"x\">y</match>\n", "t.xml:"},
   };
@@ -159,7 +179,8 @@ TEST(templates_and_scope) {
   paths();
   scan_probes *p = load(HEAD
                         "<probe name=\"one\">\n"
-                        "<match service=\"svc\" product=\"P \\1\" version=\"\\2\" info=\"\\3 \">^HELLO ([a-z]+)( v([0-9]+))?</match>\n"
+                        "<match service=\"svc\" product=\"P \\1\" version=\"\\2\" info=\"\\3 "
+                        "\">^HELLO ([a-z]+)( v([0-9]+))?</match>\n"
                         "</probe>\n"
                         "<probe name=\"two\">\n<match service=\"other\">^BYE</match>\n</probe>\n"
                         "</probes>\n",
