@@ -61,6 +61,7 @@ typedef struct svc_slot {
   unsigned plan_len, plan_at, attempts;
   bool tls, tls_checked, banner_done;
   bool confirmed; /* a module named the service: probes may only add a product */
+  bool banner_matched; /* the patterns had their look at the banner */
   bool tried_module[SVC_MODULES_MAX], tried_probe[SVC_PROBES_MAX];
   uint64_t port_deadline, op_deadline, idle_deadline;
   /* The connection and the candidate on it. */
@@ -409,10 +410,35 @@ static bool svc_fills(const svc_engine *e, const svc_slot *s, svc_cand c) {
   return c.kind == CAND_PROBE && scan_probes_lists_port(e->cfg->probes, c.index, port);
 }
 
+/* A banner a module was offered but could not take further (it waited for
+ * more than the server gave): the patterns still get their look at it,
+ * before any new connection. \return true when one matched (port done). */
+static bool svc_match_banner(svc_engine *e, svc_slot *s) {
+  scan_facts *facts = svc_target_facts(e, s);
+  const char *banner;
+  size_t len = 0;
+  if (s->banner_matched || s->confirmed || scan_facts_get(facts, "service") != NULL) return false;
+  for (size_t i = 0; scan_facts_at(facts, i, &banner, NULL, NULL); i++)
+    if (strcmp(banner, "banner") == 0) {
+      (void)scan_facts_at(facts, i, NULL, &banner, &len);
+      break;
+    }
+  if (len == 0) return false;
+  s->banner_matched = true;
+  s->cur = (svc_cand){CAND_PROBE, 0};
+  if (!svc_io_reset(e, s) ||
+      !scan_probes_match(e->cfg->probes, SIZE_MAX, (const uint8_t *)banner, len, s->scratch))
+    return false;
+  svc_adopt(e, s);
+  svc_finish(e, s);
+  return true;
+}
+
 /* The next candidate of the plan, on this connection or a new one. */
 static void svc_next(svc_engine *e, svc_slot *s) {
   if (e->status != VIGIE_OK) return;
   svc_note_banner(e, s);
+  if (svc_match_banner(e, s)) return;
   while (s->plan_at < s->plan_len) {
     svc_cand c = s->plan[s->plan_at++];
     if (svc_tried(s, c) || (s->confirmed && !svc_fills(e, s, c))) continue;
