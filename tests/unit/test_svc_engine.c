@@ -77,7 +77,26 @@ static const scan_svc_module test_hello = {.name = "hello",
                                            .start = hello_start,
                                            .step = hello_step};
 
-static const scan_svc_module *const test_modules[] = {&test_pingpong, &test_hello};
+/* greedy: takes any banner that starts "220" and then waits for more that
+ * never comes: the engine must still let the patterns see that banner. */
+static scan_svc_verdict greedy_start(scan_svc_io *io) {
+  (void)io;
+  return SCAN_SVC_MORE;
+}
+
+static scan_svc_verdict greedy_step(scan_svc_io *io) {
+  if (io->in_len >= 3 && memcmp(io->in, "220", 3) != 0) return SCAN_SVC_NOT_MINE;
+  return io->in_full ? SCAN_SVC_NOT_MINE : SCAN_SVC_MORE;
+}
+
+static const scan_svc_module test_greedy = {.name = "greedy",
+                                            .ports = NULL,
+                                            .server_first = true,
+                                            .state_size = 0,
+                                            .start = greedy_start,
+                                            .step = greedy_step};
+
+static const scan_svc_module *const test_modules[] = {&test_pingpong, &test_hello, &test_greedy};
 
 /* Data probes of this test: an HTTP GET and a banner pattern. */
 static const char test_probes_xml[] =
@@ -164,7 +183,7 @@ static scan_probes *load_test_probes(void) {
 static void test_config(scan_svc_config *cfg, const scan_probes *probes) {
   memset(cfg, 0, sizeof *cfg);
   cfg->modules = test_modules;
-  cfg->module_count = 2;
+  cfg->module_count = 3;
   cfg->probes = probes;
   cfg->connect_timeout_s = 2;
   cfg->read_timeout_s = 2;
@@ -209,7 +228,8 @@ TEST(modules_and_probes_identify) {
   CHECK_STR(scan_facts_get(f, "hello.greeting"), "HELLO hellod 3.1\r\n");
   CHECK_STR(scan_facts_get(f, "banner"), "HELLO hellod 3.1\r\n");
   CHECK_STR(scan_facts_get(f, "confidence"), "confirmed");
-  /* One byte every 20 ms: the banner is whole before the pattern runs. */
+  /* One byte every 20 ms: the banner is whole before the pattern runs, and
+   * still meets it after the greedy module gave up on it. */
   f = facts_of(sv, srv.trickle);
   REQUIRE(f != NULL);
   CHECK_STR(scan_facts_get(f, "service"), "ftp");
@@ -332,6 +352,28 @@ TEST(deep_workers) {
   scan_probes_free(probes);
 }
 
+/* The greedy module takes the trickled banner and gives up on it: the
+ * patterns match it with no second connection. */
+TEST(claimed_banner_still_matched) {
+  REQUIRE(srv_ok);
+  scan_probes *probes = load_test_probes();
+  scan_services *sv = scan_services_new();
+  scan_svc_config cfg;
+  scan_svc_stats stats;
+  vigie_error err = {0};
+  REQUIRE(probes != NULL && sv != NULL);
+  CHECK(scan_services_add(sv, &loopback, srv.trickle, NULL) == VIGIE_OK);
+  test_config(&cfg, probes);
+  CHECK(scan_run_services(&cfg, sv, &stats, &err) == VIGIE_OK);
+  const scan_facts *f = facts_of(sv, srv.trickle);
+  REQUIRE(f != NULL);
+  CHECK_STR(scan_facts_get(f, "service"), "ftp");
+  CHECK_STR(scan_facts_get(f, "confidence"), "banner");
+  CHECKF(stats.connections == 1, "%llu connections", (unsigned long long)stats.connections);
+  scan_services_free(sv);
+  scan_probes_free(probes);
+}
+
 /* A refused port (nothing listens any more): done at once, no fact. */
 TEST(refused_port) {
   REQUIRE(srv_ok);
@@ -422,10 +464,13 @@ TEST(outputs_round_trip) {
   scan_services_free(back);
 }
 
-static const test_case cases[] = {
-    TEST_CASE_ENTRY(outputs_round_trip), TEST_CASE_ENTRY(modules_and_probes_identify),
-    TEST_CASE_ENTRY(hostile_servers),    TEST_CASE_ENTRY(stop_keeps_what_was_found),
-    TEST_CASE_ENTRY(deep_workers),       TEST_CASE_ENTRY(refused_port)};
+static const test_case cases[] = {TEST_CASE_ENTRY(outputs_round_trip),
+                                  TEST_CASE_ENTRY(modules_and_probes_identify),
+                                  TEST_CASE_ENTRY(hostile_servers),
+                                  TEST_CASE_ENTRY(stop_keeps_what_was_found),
+                                  TEST_CASE_ENTRY(deep_workers),
+                                  TEST_CASE_ENTRY(refused_port),
+                                  TEST_CASE_ENTRY(claimed_banner_still_matched)};
 
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
