@@ -26,6 +26,7 @@ typedef struct cmd_desc {
 extern const cmd_desc cmd_targets;
 extern const cmd_desc cmd_scan;
 extern const cmd_desc cmd_services;
+extern const cmd_desc cmd_rules;
 
 /* Options every command that takes targets shares, with their help lines. */
 enum {
@@ -35,16 +36,24 @@ enum {
   CMD_OPT_INCLUDE_RESERVED,
   CMD_OPT_PORTS,
   CMD_OPT_TOP_PORTS,
+  CMD_OPT_NO_DNS,
+  CMD_OPT_DNS_SERVERS,
+  CMD_OPT_SKIP_UNRESOLVED,
 };
 
 #define CMD_TARGET_OPTIONS                                                                       \
-  {"--exclude", NULL, CMD_OPT_EXCLUDE, "LIST",                                                  \
-   "leave out these addresses, CIDR blocks or ranges (comma-separated)"},                        \
+  {"--dns-servers", NULL, CMD_OPT_DNS_SERVERS, "ADDR[,ADDR]",                                    \
+   "resolve names with these DNS servers (ADDR or ADDR:PORT) instead of /etc/resolv.conf"},      \
+      {"--exclude", NULL, CMD_OPT_EXCLUDE, "LIST",                                              \
+       "leave out these addresses, CIDR blocks or ranges (comma-separated)"},                    \
       {"--excludefile", NULL, CMD_OPT_EXCLUDE_FILE, "FILE", "leave out every address of FILE"},  \
       {"--include-reserved", NULL, CMD_OPT_INCLUDE_RESERVED, NULL,                               \
        "lift the built-in exclusion of reserved, documentation and multicast ranges"},           \
+      {"--skip-unresolved", NULL, CMD_OPT_SKIP_UNRESOLVED, NULL,                                 \
+       "warn about target names that do not exist in DNS instead of stopping"},                  \
       {"--top-ports", NULL, CMD_OPT_TOP_PORTS, "N", "the N most common TCP ports (rules/ports.tsv)"}, \
       {"-iL", NULL, CMD_OPT_INPUT_LIST, "FILE", "read targets from FILE ('-' for standard input)"}, \
+      {"-n", NULL, CMD_OPT_NO_DNS, NULL, "no DNS at all: names are not resolved, addresses not reversed"}, \
       {"-p", NULL, CMD_OPT_PORTS, "PORTS", "ports: 22,80,1000-2000, '-' for all, names like http"}
 
 /* Targets and ports as the shared options build them. */
@@ -54,6 +63,11 @@ typedef struct cmd_target_args {
   const char *ports_spec;
   unsigned long top_ports;
   bool ports_given;
+  bool no_dns;             /* -n */
+  bool skip_unresolved;    /* --skip-unresolved */
+  bool names_resolved;     /* the names' addresses are in targets */
+  const char *dns_servers; /* --dns-servers, borrowed from argv */
+  scan_names *names;       /* owned, sorted: name of each resolved address; NULL if none */
 } cmd_target_args;
 
 /** \return VIGIE_ENOMEM or VIGIE_OK with a->targets allocated. */
@@ -65,9 +79,15 @@ void cmd_target_args_free(cmd_target_args *a);
 bool cmd_target_option(cmd_target_args *a, int id, const char *value, vigie_status *status,
                        vigie_error *err);
 
-/** After parsing: finalize the targets and build the port set (-p and
- * --top-ports add up; default_top ports when neither was given, 0 for none). */
-vigie_status cmd_target_args_finish(cmd_target_args *a, unsigned default_top, vigie_error *err);
+/** After parsing: finalize the targets, resolve the host names among them
+ * (unless -n) and add every address they have that no exclusion removes,
+ * then build the port set (-p and --top-ports add up; default_top ports when
+ * neither was given, 0 for none). log shows progress of a long resolution. */
+vigie_status cmd_target_args_finish(cmd_target_args *a, unsigned default_top, vigie_log *log,
+                                    vigie_error *err);
+
+/** The scan_dns options the shared DNS flags give. */
+scan_dns_options cmd_dns_options(const cmd_target_args *a, vigie_log *log);
 
 /** Decimal text of a 128-bit count; buf needs 40 bytes. \return buf. */
 const char *cmd_u128_text(vigie_u128 v, char *buf, size_t len);
@@ -83,11 +103,14 @@ enum {
   CMD_OPT_SERVICE_PER_HOST,
   CMD_OPT_SERVICE_THREADS,
   CMD_OPT_PROBES,
+  CMD_OPT_NO_TLS_INSPECT,
 };
 
 #define CMD_SERVICE_OPTIONS                                                                      \
   {"--intrusive", NULL, CMD_OPT_INTRUSIVE, NULL,                                                \
    "let service modules try more (an anonymous FTP login...)"},                                 \
+      {"--no-tls-inspect", NULL, CMD_OPT_NO_TLS_INSPECT, NULL,                                   \
+       "service stage: no deep TLS inspection (versions, weak suites, certificate)"},          \
       {"--probes", NULL, CMD_OPT_PROBES, "FILE",                                                 \
        "service probes file (rules/service-probes.xml)"},                                       \
       {"--service-parallel", NULL, CMD_OPT_SERVICE_PARALLEL, "N",                                \
@@ -103,6 +126,7 @@ enum {
 typedef struct cmd_svc_args {
   scan_svc_config cfg;
   const char *probes_path; /* NULL: rules/service-probes.xml */
+  bool no_tls_inspect;     /* --no-tls-inspect */
   scan_probes *probes;     /* owned: cmd_svc_args_free */
 } cmd_svc_args;
 
@@ -116,15 +140,17 @@ bool cmd_svc_option(cmd_svc_args *a, int id, const char *value, vigie_status *st
  * borrowed from a sealed store, and which were printed. */
 typedef struct cmd_svc_jsonl {
   FILE *out;
+  const scan_names *names; /* sorted, may be NULL: "hostnames" of each line */
   const scan_store *store; /* sealed */
   size_t *open;            /* store indices of the open results, sorted */
   bool *printed;
   size_t count;
 } cmd_svc_jsonl;
 
-/** Every open result of the sealed store into services (no host names). */
-vigie_status cmd_svc_from_store(const scan_store *sealed, scan_services *services,
-                                vigie_error *err);
+/** Every open result of the sealed store into services, each with the
+ * first name names (sorted, may be NULL) gives its address (SNI, Host:). */
+vigie_status cmd_svc_from_store(const scan_store *sealed, const scan_names *names,
+                                scan_services *services, vigie_error *err);
 /** Set j up to print the sealed store's open results as they finish (j->out
  * set by the caller). Free with cmd_svc_jsonl_free. */
 vigie_status cmd_svc_jsonl_init(cmd_svc_jsonl *j, const scan_store *sealed, vigie_error *err);

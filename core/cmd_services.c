@@ -59,6 +59,7 @@ static void sv_usage(FILE *out) {
 typedef struct sv_job {
   cmd_svc_args svc;
   scan_services *services;
+  scan_names *names; /* the names given, for the outputs' hostnames */
   scan_store *store;
   const char *from, *output, *output_nmap;
   bool jsonl;
@@ -119,6 +120,7 @@ static vigie_status sv_add(sv_job *job, const char *text, vigie_error *err) {
     vigie_addr a;
     sv_addr_of(ai->ai_addr, &a);
     status = scan_services_add(job->services, &a, (uint16_t)port, literal ? NULL : host);
+    if (status == VIGIE_OK && !literal) status = scan_names_add(job->names, &a, host, SCAN_NAME_TARGET);
   }
   freeaddrinfo(res);
   if (status != VIGIE_OK) return vigie_fail(err, status, "out of memory");
@@ -143,40 +145,24 @@ static vigie_status sv_add_file(sv_job *job, const char *path, vigie_error *err)
   return status;
 }
 
-/* The open ports of a sealed store, each with the host name the file gave
- * its address (read with its earlier facts, which are then dropped: this
- * run finds them again). */
-static vigie_status sv_add_open(sv_job *job, const scan_store *store, const scan_services *old) {
-  scan_result r;
-  for (size_t i = 0; i < scan_store_count(store); i++) {
-    scan_store_result_at(store, i, &r);
-    if (r.state == SCAN_STATE_OPEN &&
-        scan_services_add(job->services, &r.addr, r.port, scan_services_host_name(old, &r.addr)) !=
-            VIGIE_OK)
-      return VIGIE_ENOMEM;
-  }
-  return VIGIE_OK;
-}
-
-/* --from: the open ports of a scan XML. */
+/* --from: the open ports of a scan XML, with the names it gives their
+ * addresses (its facts are dropped: this run finds them again). */
 static vigie_status sv_add_from(sv_job *job, const char *path, vigie_error *err) {
   scan_saved saved = {0};
   scan_store *store = scan_store_new();
-  scan_services *old = scan_services_new();
   char *xsd = vigie_data_path("scan.xsd", err);
-  vigie_status status = store == NULL || old == NULL ? VIGIE_ENOMEM
-                        : xsd == NULL                ? err->status
-                                                     : VIGIE_OK;
-  if (status == VIGIE_OK) status = scan_input_xml_services(path, xsd, store, &saved, old, err);
+  vigie_status status = store == NULL ? VIGIE_ENOMEM : xsd == NULL ? err->status : VIGIE_OK;
+  if (status == VIGIE_OK) status = scan_input_xml(path, xsd, store, &saved, err);
   if (status == VIGIE_OK) {
     scan_store_seal(store);
-    scan_services_sort(old);
-    if (sv_add_open(job, store, old) != VIGIE_OK)
-      status = vigie_fail(err, VIGIE_ENOMEM, "out of memory");
+    scan_names_sort(saved.names);
+    status = cmd_svc_from_store(store, saved.names, job->services, err);
   }
+  if (status == VIGIE_OK && saved.names != NULL &&
+      scan_names_merge(job->names, saved.names) != VIGIE_OK)
+    status = vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   scan_saved_free(&saved);
   scan_store_free(store);
-  scan_services_free(old);
   vigie_free(xsd);
   return status;
 }
@@ -301,7 +287,8 @@ static int sv_execute(sv_job *job, int argc, char **argv, vigie_error *err) {
   volatile sig_atomic_t stop = 0;
   scan_svc_stats stats = {0};
   scan_stats scan = {0};
-  cmd_svc_jsonl jsonl = {.out = stdout};
+  scan_names_sort(job->names);
+  cmd_svc_jsonl jsonl = {.out = stdout, .names = job->names};
   char *args = sv_join_args(argc, argv);
   vigie_status status = args != NULL ? sv_results(job, err) : VIGIE_ENOMEM;
   if (status == VIGIE_OK && job->jsonl) status = cmd_svc_jsonl_init(&jsonl, job->store, err);
@@ -310,7 +297,8 @@ static int sv_execute(sv_job *job, int argc, char **argv, vigie_error *err) {
                     .start_us = sv_wall_us(),
                     .stats = &scan,
                     .shard_count = 1,
-                    .services = job->services};
+                    .services = job->services,
+                    .names = job->names};
   sv_signals(&stop, true);
   if (status == VIGIE_OK)
     status = cmd_svc_run(&job->svc, job->services, job->jsonl ? &jsonl : NULL, &stop, job->log,
@@ -333,8 +321,9 @@ static int sv_run(int argc, char **argv, cmd_ctx *ctx) {
   cmd_svc_args_init(&job.svc);
   job.services = scan_services_new();
   job.store = scan_store_new();
+  job.names = scan_names_new();
   int rc = VIGIE_EXIT_OSERR;
-  if (job.services == NULL || job.store == NULL) goto done;
+  if (job.services == NULL || job.store == NULL || job.names == NULL) goto done;
   rc = sv_parse(argc, argv, ctx, &job, &err);
   if (rc < 0) {
     rc = VIGIE_EXIT_OK; /* --help */
@@ -348,6 +337,7 @@ done:
     vigie_log_error(ctx->log, "%s", vigie_error_text(&err));
   scan_services_free(job.services);
   scan_store_free(job.store);
+  scan_names_free(job.names);
   cmd_svc_args_free(&job.svc);
   return rc;
 }

@@ -41,6 +41,7 @@ bool cmd_svc_option(cmd_svc_args *a, int id, const char *value, vigie_status *st
   switch (id) {
     case CMD_OPT_INTRUSIVE: cfg->intrusive = true; break;
     case CMD_OPT_PROBES: a->probes_path = value; break;
+  case CMD_OPT_NO_TLS_INSPECT: a->no_tls_inspect = true; break;
     case CMD_OPT_SERVICE_TIMEOUT: *status = svc_seconds(value, &cfg->port_timeout_s, err); break;
     case CMD_OPT_SERVICE_PARALLEL:
       *status = svc_uint("--service-parallel", value, 100000, &cfg->parallel, err);
@@ -65,13 +66,21 @@ void cmd_svc_jsonl_free(cmd_svc_jsonl *j) {
   j->open = NULL, j->printed = NULL, j->count = 0;
 }
 
-vigie_status cmd_svc_from_store(const scan_store *sealed, scan_services *services,
-                                vigie_error *err) {
+/* The name to greet addr by: a name it was given as first, else any. */
+static const char *svc_name_of(const scan_names *names, const vigie_addr *addr) {
+  const scan_name *n = NULL;
+  size_t count = 0;
+  if (scan_names_of(names, addr, &n, &count) != VIGIE_OK || count == 0) return NULL;
+  return n[0].name;
+}
+
+vigie_status cmd_svc_from_store(const scan_store *sealed, const scan_names *names,
+                                scan_services *services, vigie_error *err) {
   scan_result r;
   for (size_t i = 0; i < scan_store_count(sealed); i++) {
     scan_store_result_at(sealed, i, &r);
     if (r.state == SCAN_STATE_OPEN &&
-        scan_services_add(services, &r.addr, r.port, NULL) != VIGIE_OK)
+        scan_services_add(services, &r.addr, r.port, svc_name_of(names, &r.addr)) != VIGIE_OK)
       return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   }
   return VIGIE_OK;
@@ -111,7 +120,8 @@ static void svc_print(const vigie_addr *addr, uint16_t port, const scan_facts *f
     if (c == 0) {
       /* A port the stage learnt nothing of prints as discovery saw it. */
       if (!j->printed[mid])
-        (void)scan_output_jsonl_facts(j->out, &r, scan_facts_count(facts) > 0 ? facts : NULL);
+        (void)scan_output_jsonl_facts(j->out, &r, j->names,
+                                      scan_facts_count(facts) > 0 ? facts : NULL);
       j->printed[mid] = true;
       fflush(j->out);
       return;
@@ -128,10 +138,30 @@ void cmd_svc_jsonl_rest(cmd_svc_jsonl *j) {
   for (size_t i = 0; j != NULL && i < j->count; i++) {
     if (j->printed[i]) continue;
     scan_store_result_at(j->store, j->open[i], &r);
-    (void)scan_output_jsonl(j->out, &r);
+    (void)scan_output_jsonl_named(j->out, &r, j->names);
     j->printed[i] = true;
   }
   if (j != NULL && j->out != NULL) fflush(j->out);
+}
+
+/* ------------------------------------------------------ TLS inspection */
+
+/* The deep look of a TLS port (or one that offered STARTTLS), on a worker
+ * thread: scan_tls_inspect with the name the port was reached by as SNI and
+ * for the certificate's name check. */
+static vigie_status svc_tls_deep(const vigie_addr *addr, uint16_t port, const char *host_name,
+                                 const char *starttls, scan_facts *facts, void *user,
+                                 vigie_error *err) {
+  (void)user;
+  scan_tls_opts opts = {.starttls = SCAN_STARTTLS_NONE,
+                        .sni = host_name,
+                        .host_names = host_name != NULL ? &host_name : NULL,
+                        .host_name_count = host_name != NULL ? 1 : 0,
+                        .timeout_ms = 5000,
+                        .test_weak = true};
+  /* A service whose preamble tls does not know (an odd module's) is left. */
+  if (starttls != NULL && !scan_starttls_from_name(starttls, &opts.starttls)) return VIGIE_OK;
+  return scan_tls_inspect(addr, port, &opts, facts, err);
 }
 
 /* ----------------------------------------------------------------- run */
@@ -160,6 +190,7 @@ vigie_status cmd_svc_run(cmd_svc_args *a, scan_services *services, cmd_svc_jsonl
   cfg.stop = stop;
   cfg.log = log;
   if (jsonl != NULL && jsonl->out != NULL) cfg.on_done = svc_print, cfg.user = jsonl;
+  if (!a->no_tls_inspect) cfg.deep = svc_tls_deep;
   status = scan_run_services(&cfg, services, stats, err);
   vigie_log_info(log,
                  "service stage %s: %zu of %zu ports done in %.2f s, %zu identified, %zu over TLS, "

@@ -266,27 +266,45 @@ static vigie_status si_fact(const si_ctx *c, const xmlNode *node, scan_facts *fa
   return status;
 }
 
-/* A port's <service>, into the services set with its host's name. */
-static vigie_status si_service(const si_ctx *c, const xmlNode *port, const scan_result *r,
-                               const char *host_name) {
+/* A port's <service>, into the services set (the host's names are in
+ * saved->names, from its <hostname> elements). */
+static vigie_status si_service(const si_ctx *c, const xmlNode *port, const scan_result *r) {
   vigie_status status = VIGIE_OK;
-  bool any = false;
   if (c->services == NULL) return VIGIE_OK;
   for (const xmlNode *sv = port->children; sv != NULL && status == VIGIE_OK; sv = sv->next) {
     if (!si_is(sv, "service")) continue;
-    any = true;
-    status = scan_services_add(c->services, &r->addr, r->port, host_name);
+    status = scan_services_add(c->services, &r->addr, r->port, NULL);
     if (status != VIGIE_OK)
       return vigie_fail(c->err, status, "%s: out of memory", c->path);
     scan_facts *facts = scan_services_facts(c->services, scan_services_count(c->services) - 1);
     for (const xmlNode *f = sv->children; f != NULL && status == VIGIE_OK; f = f->next)
       if (si_is(f, "fact")) status = si_fact(c, f, facts);
   }
-  /* No facts, but a name to keep for the next look (SNI, Host:). */
-  if (status == VIGIE_OK && !any && host_name != NULL &&
-      scan_services_add(c->services, &r->addr, r->port, host_name) != VIGIE_OK)
-    status = vigie_fail(c->err, VIGIE_ENOMEM, "%s: out of memory", c->path);
   return status;
+}
+
+/* <hostname name="..." source="..."/> into the saved names; the name is
+ * longer than SI_VALUE_MAX allows, so it is read here with its own cap. */
+static vigie_status si_hostname(const si_ctx *c, const xmlNode *node, const vigie_addr *addr) {
+  char source[SI_VALUE_MAX];
+  vigie_status status = si_attr(c, node, "source", source);
+  if (status != VIGIE_OK) return status;
+  int src = SCAN_NAME_TARGET;
+  while (src <= SCAN_NAME_CERT && strcmp(scan_name_source_text((scan_name_source)src), source) != 0)
+    src++;
+  if (src > SCAN_NAME_CERT)
+    return si_bad(c, node, VIGIE_ESCHEMA, "source", source, "not target, ptr or cert");
+  xmlChar *name = xmlGetNoNsProp(node, (const xmlChar *)"name");
+  status = name == NULL
+               ? VIGIE_ESCHEMA
+               : scan_names_add(c->saved->names, addr, (const char *)name, (scan_name_source)src);
+  xmlFree(name);
+  if (status == VIGIE_ENOMEM) return vigie_fail(c->err, status, "%s: out of memory", c->path);
+  if (status != VIGIE_OK)
+    return vigie_fail(c->err, VIGIE_ESCHEMA,
+                      "%s:%ld: <hostname>: name missing, empty or over 253 bytes", c->path,
+                      si_line(node));
+  return VIGIE_OK;
 }
 
 static vigie_status si_host(const si_ctx *c, const xmlNode *host) {
@@ -294,15 +312,17 @@ static vigie_status si_host(const si_ctx *c, const xmlNode *host) {
   vigie_status status = si_address(c, host, &r.addr);
   for (const xmlNode *p = host->children; p != NULL && status == VIGIE_OK; p = p->next) {
     if (p->type != XML_ELEMENT_NODE) continue;
+    if (si_is(p, "hostname")) {
+      status = si_hostname(c, p, &r.addr);
+      continue;
+    }
     if (!si_is(p, "port"))
       return vigie_fail(c->err, VIGIE_ESCHEMA, "%s:%ld: <%s> is not allowed in <host>", c->path,
                         si_line(p), (const char *)p->name);
     bool added = false;
     status = si_port(c, p, &r);
     if (status != VIGIE_OK) return status;
-    xmlChar *name = xmlGetNoNsProp(host, (const xmlChar *)"hostname");
-    status = si_service(c, p, &r, (const char *)name);
-    xmlFree(name);
+    status = si_service(c, p, &r);
     if (status != VIGIE_OK) return status;
     status = scan_store_add(c->store, &r, &added);
     if (status != VIGIE_OK)
@@ -405,7 +425,10 @@ static vigie_status si_scan(si_ctx *c, const xmlNode *root, uint64_t *next_posit
 }
 
 void scan_saved_free(scan_saved *saved) {
-  if (saved == NULL || saved->argv == NULL) return;
+  if (saved == NULL) return;
+  scan_names_free(saved->names);
+  saved->names = NULL;
+  if (saved->argv == NULL) return;
   for (int i = 0; i < saved->argc; i++) vigie_free(saved->argv[i]);
   vigie_free(saved->argv);
   saved->argv = NULL;
@@ -427,10 +450,13 @@ vigie_status scan_input_xml_services(const char *path, const char *xsd_path, sca
                       "scan_input_xml: no path, schema, store or result pointer");
   /* The schema is not optional: the walk below trusts the shape it checks. */
   vigie_status status = vigie_xml_read_file(path, 0, xsd_path, &doc, err);
+  if (status == VIGIE_OK && (saved->names = scan_names_new()) == NULL)
+    status = vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", path);
   if (status == VIGIE_OK) {
     si_ctx c = {.path = path, .store = store, .err = err, .saved = saved, .services = services};
     status = si_scan(&c, xmlDocGetRootElement(doc), &saved->next_position);
   }
+  scan_names_sort(saved->names);
   vigie_xml_doc_free(doc);
   return status;
 }

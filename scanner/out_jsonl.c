@@ -5,6 +5,8 @@
  *    "reason":"syn-ack","ttl":64,"timestamp":"2026-11-25T10:00:00.123456Z"}
  *
  * (on one line). "timestamp" is null when the engine did not know the time.
+ * "hostnames" follows "ip" when the address has names (the targets' names:
+ * PTR names come after discovery, for the files only).
  * Flushing after each line is the caller's choice (a pipe wants it, a file
  * does not). Every string goes through one escaper, although today's fields
  * are all plain ASCII, so that a future field (a banner, a host name) cannot
@@ -20,7 +22,7 @@
  * calls per line made it fall behind libpcap at a few hundred thousand
  * answers a second. */
 typedef struct jl_line {
-  char small[256];
+  char small[4096];
   char *data;   /* small, or a heap buffer once grown */
   size_t len, cap;
   bool grow;    /* lines with service facts may grow; plain ones never do */
@@ -40,6 +42,13 @@ static bool jl_make_room(jl_line *l) {
   if (l->data == l->small) memcpy(data, l->small, l->len);
   l->data = data, l->cap = cap;
   return true;
+}
+
+/* Room left for a string of n bytes escaped at worst (6 bytes each), its
+ * quotes, a comma and the rest of the line (about 150 bytes); a line that
+ * grows always has room. */
+static bool jl_room(const jl_line *l, size_t n) {
+  return l->grow || l->len + 6 * n + 3 + 160 < l->cap;
 }
 
 static void jl_char(jl_line *l, char c) {
@@ -129,17 +138,34 @@ static void jl_uint(jl_line *l, unsigned v) {
   jl_raw(l, digits + n);
 }
 
+/* ,"hostnames":["a","b"]: every name of the address that fits the line. */
+static vigie_status jl_hostnames(jl_line *l, const scan_names *names, const vigie_addr *addr) {
+  const scan_name *n = NULL;
+  size_t count = 0;
+  vigie_status status = scan_names_of(names, addr, &n, &count);
+  if (status != VIGIE_OK || count == 0) return status;
+  jl_raw(l, ",\"hostnames\":[");
+  for (size_t i = 0, shown = 0; i < count; i++) {
+    if (!jl_room(l, strlen(n[i].name))) break;
+    if (shown++ > 0) jl_char(l, ',');
+    jl_string(l, n[i].name);
+  }
+  jl_char(l, ']');
+  return VIGIE_OK;
+}
+
 static bool jl_valid(const scan_result *result) {
   return result != NULL && (result->addr.family == AF_INET || result->addr.family == AF_INET6) &&
          result->state >= SCAN_STATE_OPEN && result->state <= SCAN_STATE_FILTERED &&
          result->reason >= SCAN_REASON_SYN_ACK && result->reason <= SCAN_REASON_UNREACHABLE;
 }
 
-static void jl_result(jl_line *line, const scan_result *result) {
+static vigie_status jl_result(jl_line *line, const scan_result *result, const scan_names *names) {
   char ip[64], when[SCAN_TIME_LEN];
   vigie_addr_format(&result->addr, ip, sizeof ip);
   jl_raw(line, "{\"ip\":");
   jl_string(line, ip);
+  if (jl_hostnames(line, names, &result->addr) != VIGIE_OK) return VIGIE_EINVAL;
   jl_raw(line, ",\"port\":");
   jl_uint(line, result->port);
   jl_raw(line, ",\"proto\":\"tcp\",\"state\":");
@@ -153,6 +179,7 @@ static void jl_result(jl_line *line, const scan_result *result) {
     jl_string(line, when);
   else
     jl_raw(line, "null");
+  return VIGIE_OK;
 }
 
 static void jl_fact_field(jl_line *l, const scan_facts *facts, const char *key, const char *fact) {
@@ -206,19 +233,24 @@ static void jl_service(jl_line *l, const scan_facts *facts) {
 }
 
 vigie_status scan_output_jsonl_facts(FILE *stream, const scan_result *result,
-                                     const scan_facts *facts) {
+                                     const scan_names *names, const scan_facts *facts) {
   jl_line line;
   if (stream == NULL || !jl_valid(result)) return VIGIE_EINVAL;
   jl_init(&line, facts != NULL);
-  jl_result(&line, result);
-  if (facts != NULL) jl_service(&line, facts);
+  vigie_status status = jl_result(&line, result, names);
+  if (status == VIGIE_OK && facts != NULL) jl_service(&line, facts);
   jl_raw(&line, "}\n");
-  vigie_status status = line.failed ? VIGIE_ENOMEM : VIGIE_OK;
+  if (status == VIGIE_OK && line.failed) status = VIGIE_ENOMEM;
   if (status == VIGIE_OK && fwrite(line.data, 1, line.len, stream) != line.len) status = VIGIE_EIO;
   jl_free(&line);
   return status;
 }
 
+vigie_status scan_output_jsonl_named(FILE *stream, const scan_result *result,
+                                     const scan_names *names) {
+  return scan_output_jsonl_facts(stream, result, names, NULL);
+}
+
 vigie_status scan_output_jsonl(FILE *stream, const scan_result *result) {
-  return scan_output_jsonl_facts(stream, result, NULL);
+  return scan_output_jsonl_facts(stream, result, NULL, NULL);
 }

@@ -291,6 +291,23 @@ done:
   return status;
 }
 
+/* <hostname name="..." source="target|ptr|cert"/> for each name of addr. */
+static vigie_status sx_hostnames(vigie_xmlw *w, const scan_names *names, const vigie_addr *addr) {
+  const scan_name *n = NULL;
+  size_t count = 0;
+  vigie_status status;
+  SX_TRY(scan_names_of(names, addr, &n, &count));
+  for (size_t i = 0; i < count; i++) {
+    SX_TRY(vigie_xmlw_start(w, "hostname"));
+    SX_TRY(vigie_xmlw_attr(w, "name", n[i].name));
+    SX_TRY(vigie_xmlw_attr(w, "source", scan_name_source_text((scan_name_source)n[i].source)));
+    SX_TRY(vigie_xmlw_end(w));
+    SX_TRY(sx_nl(w));
+  }
+done:
+  return status;
+}
+
 /* One <host> for result *i and the following results of the same
  * address; *i moves past them. */
 static vigie_status sx_host(vigie_xmlw *w, const scan_meta *meta, const scan_result_source *src,
@@ -303,9 +320,8 @@ static vigie_status sx_host(vigie_xmlw *w, const scan_meta *meta, const scan_res
   SX_TRY(vigie_xmlw_start(w, "host"));
   SX_TRY(vigie_xmlw_attr(w, "addr", addr));
   SX_TRY(vigie_xmlw_attr(w, "family", first.addr.family == AF_INET ? "ipv4" : "ipv6"));
-  const char *name = scan_services_host_name(meta->services, &first.addr);
-  if (name != NULL) SX_TRY(vigie_xmlw_attr(w, "hostname", name));
   SX_TRY(sx_nl(w));
+  SX_TRY(sx_hostnames(w, meta->names, &first.addr));
   for (r = first; sx_same_addr(&first.addr, &r.addr);) {
     SX_TRY(sx_port(w, meta, &r));
     if (++*i == src->count) break;

@@ -247,8 +247,8 @@ bool scan_svc_product_token(scan_svc_io *io, const uint8_t *p, size_t len);
 /* Text replies of FTP and SMTP: "ddd text" or "ddd-text" lines up to
  * "ddd text". */
 typedef struct scan_svc_reply {
-  unsigned code;          /* 100..599 */
-  const uint8_t *start;   /* the whole reply, lines and line ends */
+  unsigned code;        /* 100..599 */
+  const uint8_t *start; /* the whole reply, lines and line ends */
   size_t len;
 } scan_svc_reply;
 
@@ -270,8 +270,63 @@ extern const scan_svc_module *const scan_svc_all[];
 const scan_svc_module *scan_svc_by_name(const char *name);
 
 extern const scan_svc_module scan_svc_http, scan_svc_ssh, scan_svc_ftp, scan_svc_smtp,
-    scan_svc_imap, scan_svc_pop3, scan_svc_telnet, scan_svc_vnc, scan_svc_redis,
-    scan_svc_mysql, scan_svc_postgresql, scan_svc_mssql, scan_svc_mongodb, scan_svc_rdp,
-    scan_svc_smb, scan_svc_ldap, scan_svc_dicom, scan_svc_hl7;
+    scan_svc_imap, scan_svc_pop3, scan_svc_telnet, scan_svc_vnc, scan_svc_redis, scan_svc_mysql,
+    scan_svc_postgresql, scan_svc_mssql, scan_svc_mongodb, scan_svc_rdp, scan_svc_smb,
+    scan_svc_ldap, scan_svc_dicom, scan_svc_hl7;
+
+/* -------------------------------------------------------------- STARTTLS */
+
+/* The preamble parsers of svc_starttls.c: push state machines fed whatever
+ * bytes arrive, one fragment at a time, so the caller owns the socket and
+ * its deadline and the unit tests and fuzz target feed them byte by byte.
+ * Every buffer is bounded: a line or an answer over its bound is BROKEN. */
+typedef enum scan_starttls_step {
+  SCAN_STARTTLS_MORE = 0, /* need more bytes */
+  SCAN_STARTTLS_SEND,     /* st->out holds a request: send it, then feed on */
+  SCAN_STARTTLS_READY,    /* the server agreed: the TLS handshake starts now */
+  SCAN_STARTTLS_REFUSED,  /* the server answered no */
+  SCAN_STARTTLS_BROKEN,   /* not this protocol, or over a bound */
+} scan_starttls_step;
+
+#define SCAN_STARTTLS_LINE_MAX 1024u  /* SMTP allows 512, FTP and IMAP less in practice */
+#define SCAN_STARTTLS_LINES_MAX 256u  /* lines of one reply (a long EHLO list has ~20) */
+#define SCAN_STARTTLS_LDAP_MAX 4096u  /* an ExtendedResponse is ~40 bytes */
+
+typedef struct scan_starttls_state {
+  scan_starttls kind;
+  unsigned phase;                 /* which answer is awaited: 0 greeting, 1, 2... */
+  bool done;                      /* a final step was returned: feed no more */
+  char line[SCAN_STARTTLS_LINE_MAX]; /* text protocols: the line so far */
+  size_t line_len;
+  unsigned lines;                 /* lines of the current reply */
+  char code[3];                   /* SMTP, FTP: code of a multi-line reply */
+  bool multi;                     /*   a multi-line reply is open */
+  uint8_t msg[SCAN_STARTTLS_LDAP_MAX]; /* LDAP: the answer so far */
+  size_t msg_len;
+  uint8_t out[64];                /* the request to send after SEND */
+  size_t out_len;
+} scan_starttls_state;
+
+/** Start a preamble of kind (not NONE). 
+eturn SEND when the client speaks
+ * first (LDAP, PostgreSQL: st->out filled), MORE when the server does. */
+scan_starttls_step scan_starttls_begin(scan_starttls_state *st, scan_starttls kind);
+/** Feed received bytes. Stops at the first step other than MORE.
+ * \param[out] used  bytes consumed (the rest belongs to what follows)
+ * 
+eturn MORE when every byte was consumed with no verdict. After READY,
+ * REFUSED or BROKEN, further calls return BROKEN. */
+scan_starttls_step scan_starttls_feed(scan_starttls_state *st, const uint8_t *in, size_t len,
+                                      size_t *used);
+
+
+/* ------------------------------------------------------------------- TLS */
+
+/** The one place OpenSSL's errors become ours (STYLE.md habit 6): the text
+ * of the thread's oldest queued OpenSSL error ("no error text" when none),
+ * then the queue cleared. \param[out] buf  len bytes, NUL-terminated */
+void scan_tls_error_text(char *buf, size_t len);
+/** vigie_fail(err, status, "<what>: <OpenSSL's text>"). \return status */
+vigie_status scan_tls_fail(vigie_error *err, vigie_status status, const char *what);
 
 #endif

@@ -131,21 +131,3 @@ const scan_facts *scan_services_find(const scan_services *services, const vigie_
   return NULL;
 }
 
-const char *scan_services_host_name(const scan_services *services, const vigie_addr *addr) {
-  if (services == NULL || !services->sorted || addr == NULL) return NULL;
-  size_t lo = 0, hi = services->n;
-  while (lo < hi) { /* the first entry at or after (addr, port 0) */
-    size_t mid = lo + (hi - lo) / 2;
-    const ss_entry *e = &services->items[mid];
-    if (ss_compare_key(&e->addr, e->port, addr, 0) < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  for (size_t i = lo; i < services->n; i++) {
-    const ss_entry *e = &services->items[i];
-    if (ss_compare_key(&e->addr, 0, addr, 0) != 0) break;
-    if (e->host_name != NULL) return e->host_name;
-  }
-  return NULL;
-}

@@ -55,8 +55,8 @@ static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
 /* Version characters: 1.2.3p1, 4.96, 8.0.35-0ubuntu, 2.4.57~rc1, 9.2p1+x. */
 static bool version_char(uint8_t c) {
-  return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z') || c == '.' || c == '-' ||
-         c == '+' || c == '~';
+  return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z') || c == '.' || c == '-' || c == '+' ||
+         c == '~';
 }
 
 /* The version token at p (after separators and an optional "version"
@@ -171,10 +171,25 @@ scan_svc_verdict scan_svc_short_or(const scan_svc_io *io, scan_rd_status st, boo
 /* Order on a port no module names: client-first protocols whose request
  * another server ignores or refuses harmlessly first, then the rest. */
 const scan_svc_module *const scan_svc_all[] = {
-    &scan_svc_http,  &scan_svc_ssh,   &scan_svc_ftp,      &scan_svc_smtp,  &scan_svc_imap,
-    &scan_svc_pop3,  &scan_svc_telnet, &scan_svc_vnc,     &scan_svc_redis, &scan_svc_mysql,
-    &scan_svc_postgresql, &scan_svc_mssql, &scan_svc_mongodb, &scan_svc_rdp, &scan_svc_smb,
-    &scan_svc_ldap,  &scan_svc_dicom, &scan_svc_hl7,      NULL,
+    &scan_svc_http,
+    &scan_svc_ssh,
+    &scan_svc_ftp,
+    &scan_svc_smtp,
+    &scan_svc_imap,
+    &scan_svc_pop3,
+    &scan_svc_telnet,
+    &scan_svc_vnc,
+    &scan_svc_redis,
+    &scan_svc_mysql,
+    &scan_svc_postgresql,
+    &scan_svc_mssql,
+    &scan_svc_mongodb,
+    &scan_svc_rdp,
+    &scan_svc_smb,
+    &scan_svc_ldap,
+    &scan_svc_dicom,
+    &scan_svc_hl7,
+    NULL,
 };
 
 const scan_svc_module *scan_svc_by_name(const char *name) {

@@ -13,6 +13,7 @@ typedef struct deep_job {
   vigie_addr addr;
   uint16_t port;
   char *host_name;   /* owned, may be NULL */
+  char *starttls;    /* owned, may be NULL */
   scan_facts *facts; /* owned until merged */
   bool done;
 } deep_job;
@@ -51,7 +52,7 @@ static void *deep_worker(void *arg) {
   while (deep_take(p, &index, &mine)) {
     vigie_error err = {0};
     if (mine.facts != NULL &&
-        p->fn(&mine.addr, mine.port, mine.host_name, mine.facts, p->user, &err) != VIGIE_OK)
+        p->fn(&mine.addr, mine.port, mine.host_name, mine.starttls, mine.facts, p->user, &err) != VIGIE_OK)
       (void)scan_facts_add_str(mine.facts, "tls.error", vigie_error_text(&err));
     pthread_mutex_lock(&p->lock);
     p->jobs[index].done = true;
@@ -91,10 +92,13 @@ static vigie_status deep_grow(scan_svc_deep *p) {
 }
 
 vigie_status scan_svc_deep_queue(scan_svc_deep *pool, size_t target, const vigie_addr *addr,
-                                 uint16_t port, const char *host_name) {
+                                 uint16_t port, const char *host_name, const char *starttls) {
   deep_job job = {.target = target, .addr = *addr, .port = port, .facts = scan_facts_new()};
   if (host_name != NULL) job.host_name = vigie_strdup(host_name);
-  if (job.facts == NULL || (host_name != NULL && job.host_name == NULL)) goto nomem;
+  if (starttls != NULL) job.starttls = vigie_strdup(starttls);
+  if (job.facts == NULL || (host_name != NULL && job.host_name == NULL) ||
+      (starttls != NULL && job.starttls == NULL))
+    goto nomem;
   pthread_mutex_lock(&pool->lock);
   vigie_status status = deep_grow(pool);
   if (status == VIGIE_OK) pool->jobs[pool->count++] = job;
@@ -104,6 +108,7 @@ vigie_status scan_svc_deep_queue(scan_svc_deep *pool, size_t target, const vigie
 nomem:
   scan_facts_free(job.facts);
   vigie_free(job.host_name);
+  vigie_free(job.starttls);
   return VIGIE_ENOMEM;
 }
 
@@ -126,9 +131,12 @@ void scan_svc_deep_join(scan_svc_deep *pool, bool stop,
   for (unsigned i = 0; i < pool->started; i++) pthread_join(pool->threads[i], NULL);
   for (size_t i = 0; i < pool->count; i++) {
     deep_job *job = &pool->jobs[i];
-    if (job->done && merge != NULL) merge(job->target, job->facts, user);
+    /* Every job is handed back, an unfinished one (stopped) with no facts,
+     * so the caller can close its port either way. */
+    if (merge != NULL) merge(job->target, job->done ? job->facts : NULL, user);
     scan_facts_free(job->facts);
     vigie_free(job->host_name);
+    vigie_free(job->starttls);
   }
   pthread_cond_destroy(&pool->wake);
   pthread_mutex_destroy(&pool->lock);

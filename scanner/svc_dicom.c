@@ -82,7 +82,8 @@ static bool product(scan_svc_io *io, const uint8_t *v, size_t len) {
     ver[n++] = (char)v[i];
   }
   ver[n] = '\0';
-  return scan_svc_fact_str(io, "product", "DCMTK") && (n == 0 || scan_svc_fact_str(io, "version", ver));
+  return scan_svc_fact_str(io, "product", "DCMTK") &&
+         (n == 0 || scan_svc_fact_str(io, "version", ver));
 }
 
 /* Sub-items of User Information: implementation class UID (0x52) and
@@ -98,7 +99,8 @@ static bool user_info(scan_svc_io *io, scan_rd *ui) {
     while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == 0)) len--;
     if (io == NULL || len == 0) continue;
     if (type == 0x52 && !scan_svc_fact(io, "dicom.implementation_class_uid", v, len)) return false;
-    if (type == 0x55 && (!scan_svc_fact(io, "dicom.implementation_version", v, len) || !product(io, v, len)))
+    if (type == 0x55 &&
+        (!scan_svc_fact(io, "dicom.implementation_version", v, len) || !product(io, v, len)))
       return false;
   }
   return true;
@@ -124,7 +126,8 @@ static bool ac_items(scan_svc_io *io, scan_rd pdu, bool *accepted) {
 static scan_svc_verdict accept(scan_svc_io *io, scan_rd *pdu) {
   bool verification = false;
   if (!ac_items(NULL, *pdu, &verification)) return SCAN_SVC_NOT_MINE;
-  bool ok = scan_svc_identify(io, "dicom", true) && scan_svc_fact_str(io, "dicom.association", "accepted") &&
+  bool ok = scan_svc_identify(io, "dicom", true) &&
+            scan_svc_fact_str(io, "dicom.association", "accepted") &&
             scan_svc_fact_str(io, "dicom.verification", verification ? "accepted" : "rejected") &&
             ac_items(io, *pdu, &verification);
   if (!ok) return SCAN_SVC_ERROR;
@@ -136,23 +139,32 @@ static scan_svc_verdict accept(scan_svc_io *io, scan_rd *pdu) {
 }
 
 static const char *reject_reason(uint8_t source, uint8_t reason) {
-  static const char *const user[] = {NULL, "no-reason-given", "application-context-name-not-supported",
-                                     "calling-ae-title-not-recognized", NULL, NULL, NULL,
+  static const char *const user[] = {NULL,
+                                     "no-reason-given",
+                                     "application-context-name-not-supported",
+                                     "calling-ae-title-not-recognized",
+                                     NULL,
+                                     NULL,
+                                     NULL,
                                      "called-ae-title-not-recognized"};
   if (source == 1 && reason < 8 && user[reason] != NULL) return user[reason];
   if (source == 2) return reason == 2 ? "protocol-version-not-supported" : "no-reason-given";
-  if (source == 3) return reason == 1 ? "temporary-congestion" : reason == 2 ? "local-limit-exceeded" : "no-reason-given";
+  if (source == 3)
+    return reason == 1   ? "temporary-congestion"
+           : reason == 2 ? "local-limit-exceeded"
+                         : "no-reason-given";
   return "unknown";
 }
 
 /* A-ASSOCIATE-RJ: reserved, result (1 permanent, 2 transient), source, reason. */
 static scan_svc_verdict reject(scan_svc_io *io, scan_rd *pdu) {
   uint8_t reserved, result, source, reason;
-  if (pdu->len != 4 || scan_rd_u8(pdu, &reserved) != SCAN_RD_OK || scan_rd_u8(pdu, &result) != SCAN_RD_OK ||
-      scan_rd_u8(pdu, &source) != SCAN_RD_OK || scan_rd_u8(pdu, &reason) != SCAN_RD_OK ||
-      (result != 1 && result != 2))
+  if (pdu->len != 4 || scan_rd_u8(pdu, &reserved) != SCAN_RD_OK ||
+      scan_rd_u8(pdu, &result) != SCAN_RD_OK || scan_rd_u8(pdu, &source) != SCAN_RD_OK ||
+      scan_rd_u8(pdu, &reason) != SCAN_RD_OK || (result != 1 && result != 2))
     return SCAN_SVC_NOT_MINE;
-  bool ok = scan_svc_identify(io, "dicom", true) && scan_svc_fact_str(io, "dicom.association", "rejected") &&
+  bool ok = scan_svc_identify(io, "dicom", true) &&
+            scan_svc_fact_str(io, "dicom.association", "rejected") &&
             scan_svc_fact_str(io, "dicom.reject_reason", reject_reason(source, reason)) &&
             scan_svc_fact_str(io, "dicom.reject_permanent", result == 1 ? "true" : "false");
   return scan_svc_end(ok, SCAN_SVC_DONE);
@@ -167,16 +179,18 @@ static scan_svc_verdict dicom_step(scan_svc_io *io) {
   scan_rd_status st = scan_rd_u8(&r, &type);
   if (st == SCAN_RD_OK) st = scan_rd_u8(&r, &reserved);
   if (st == SCAN_RD_OK) st = scan_rd_u32be(&r, &len);
-  if (st == SCAN_RD_OK && (len > PDU_MAX || (type != PDU_AC && type != PDU_RJ && type != PDU_ABORT &&
-                                             type != PDU_RELEASE_RP)))
+  if (st == SCAN_RD_OK && (len > PDU_MAX || (type != PDU_AC && type != PDU_RJ &&
+                                             type != PDU_ABORT && type != PDU_RELEASE_RP)))
     return s->released ? SCAN_SVC_DONE : SCAN_SVC_NOT_MINE;
   if (st == SCAN_RD_OK) st = scan_rd_sub(&r, len, &pdu);
-  if (st != SCAN_RD_OK) return s->released && io->in_full ? SCAN_SVC_DONE : scan_svc_short_or(io, st, false);
+  if (st != SCAN_RD_OK)
+    return s->released && io->in_full ? SCAN_SVC_DONE : scan_svc_short_or(io, st, false);
   if (s->released) return SCAN_SVC_DONE; /* A-RELEASE-RP, or whatever ends it */
   if (type == PDU_AC) return accept(io, &pdu);
   if (type == PDU_RJ) return reject(io, &pdu);
   if (type == PDU_ABORT && len == 4)
-    return scan_svc_end(scan_svc_identify(io, "dicom", true) && scan_svc_fact_str(io, "dicom.association", "aborted"),
+    return scan_svc_end(scan_svc_identify(io, "dicom", true) &&
+                            scan_svc_fact_str(io, "dicom.association", "aborted"),
                         SCAN_SVC_DONE);
   return SCAN_SVC_NOT_MINE;
 }

@@ -261,10 +261,13 @@ static void svc_finish(svc_engine *e, svc_slot *s) {
   const char *name;
   scan_services_at(e->services, s->target, &addr, &port, &name);
   const char *starttls = scan_facts_get(facts, "starttls");
-  if (e->deep != NULL && (s->tls || (starttls != NULL && strcmp(starttls, "offered") == 0)) &&
-      scan_svc_deep_queue(e->deep, s->target, &addr, port, name) != VIGIE_OK)
+  bool upgrade = !s->tls && starttls != NULL && strcmp(starttls, "offered") == 0;
+  bool deep = e->deep != NULL && (s->tls || upgrade);
+  if (deep && scan_svc_deep_queue(e->deep, s->target, &addr, port, name,
+                                  upgrade ? scan_facts_get(facts, "service") : NULL) != VIGIE_OK)
     svc_fail(e, VIGIE_ENOMEM, "out of memory");
-  if (e->cfg->on_done != NULL) e->cfg->on_done(&addr, port, facts, e->cfg->user);
+  /* A port with a deep look pending is told done once its facts joined. */
+  if (!deep && e->cfg->on_done != NULL) e->cfg->on_done(&addr, port, facts, e->cfg->user);
   svc_release(e, s);
 }
 
@@ -823,11 +826,28 @@ static vigie_status svc_init(svc_engine *e, const scan_svc_config *cfg, scan_ser
   return VIGIE_OK;
 }
 
-/* A deep look's facts join the port's (on this thread, after the join). */
+static bool svc_has_fact(const scan_facts *facts, const char *name, const char *value, size_t len) {
+  const char *n, *v;
+  size_t l;
+  for (size_t i = 0; scan_facts_at(facts, i, &n, &v, &l); i++)
+    if (l == len && strcmp(n, name) == 0 && memcmp(v, value, len) == 0) return true;
+  return false;
+}
+
+/* A deep look's facts join the port's (on this thread, after the join);
+ * a value the port already has ("tls" = "true") is not repeated. */
 static void svc_merge_deep(size_t target, const scan_facts *facts, void *user) {
   svc_engine *e = user;
-  if (scan_svc_facts_merge(scan_services_facts(e->services, target), facts) != VIGIE_OK)
-    svc_fail(e, VIGIE_ENOMEM, "out of memory");
+  scan_facts *to = scan_services_facts(e->services, target);
+  const char *name, *value;
+  size_t len;
+  for (size_t i = 0; facts != NULL && scan_facts_at(facts, i, &name, &value, &len); i++)
+    if (!svc_has_fact(to, name, value, len) && scan_facts_add(to, name, value, len) != VIGIE_OK)
+      return svc_fail(e, VIGIE_ENOMEM, "out of memory");
+  vigie_addr addr;
+  uint16_t port;
+  scan_services_at(e->services, target, &addr, &port, NULL);
+  if (e->cfg->on_done != NULL) e->cfg->on_done(&addr, port, to, e->cfg->user);
 }
 
 static void svc_free(svc_engine *e, bool stopped) {

@@ -12,9 +12,13 @@ typedef struct ftp_state {
 } ftp_state;
 
 static const scan_svc_product products[] = {
-    {"vsFTPd", "vsftpd"},          {"ProFTPD", "ProFTPD"},       {"FileZilla Server", "FileZilla Server"},
-    {"Pure-FTPd", "Pure-FTPd"},    {"Microsoft FTP Service", "Microsoft IIS FTP"},
-    {"wu-", "wu-ftpd"},            {"Serv-U", "Serv-U"},
+    {"vsFTPd", "vsftpd"},
+    {"ProFTPD", "ProFTPD"},
+    {"FileZilla Server", "FileZilla Server"},
+    {"Pure-FTPd", "Pure-FTPd"},
+    {"Microsoft FTP Service", "Microsoft IIS FTP"},
+    {"wu-", "wu-ftpd"},
+    {"Serv-U", "Serv-U"},
 };
 
 static scan_svc_verdict ftp_start(scan_svc_io *io) {

@@ -63,7 +63,8 @@ static bool facts(scan_svc_io *io, const uint8_t *msg, size_t len) {
     if (slen < 4) continue;
     if (memcmp(seg, "MSH", 3) == 0) {
       ok = msh_fact(io, seg, slen, 3, "hl7.sending_application") &&
-           msh_fact(io, seg, slen, 4, "hl7.sending_facility") && msh_fact(io, seg, slen, 9, "hl7.message_type") &&
+           msh_fact(io, seg, slen, 4, "hl7.sending_facility") &&
+           msh_fact(io, seg, slen, 9, "hl7.message_type") &&
            msh_fact(io, seg, slen, 12, "hl7.version");
     } else if (memcmp(seg, "MSA", 3) == 0) {
       ok = msh_fact(io, seg, slen, 2, "hl7.ack_code"); /* MSA-1: the same count as MSH-2 */

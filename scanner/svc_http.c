@@ -143,9 +143,12 @@ static uint32_t numeric_ref(const uint8_t *p, size_t len, size_t *used) {
   for (i += hex; i < len && i < 10 && p[i] != ';'; i++) {
     uint8_t c = p[i];
     uint32_t d;
-    if (c >= '0' && c <= '9') d = (uint32_t)(c - '0');
-    else if (hex && (c | 32) >= 'a' && (c | 32) <= 'f') d = (uint32_t)((c | 32) - 'a' + 10);
-    else return 0;
+    if (c >= '0' && c <= '9')
+      d = (uint32_t)(c - '0');
+    else if (hex && (c | 32) >= 'a' && (c | 32) <= 'f')
+      d = (uint32_t)((c | 32) - 'a' + 10);
+    else
+      return 0;
     v = v * (hex ? 16 : 10) + d;
   }
   if (i >= len || p[i] != ';' || v == 0 || v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) return 0;
@@ -244,7 +247,8 @@ static bool elastic(scan_svc_io *io, const http_msg *m, bool *found) {
   *found = header_says || (scan_svc_find(m->body, look, "\"cluster_name\"") != NULL &&
                            scan_svc_find(m->body, look, "\"version\"") != NULL);
   if (!*found) return true;
-  if (!scan_svc_identify(io, "elasticsearch", true) || !scan_svc_fact_str(io, "product", "Elasticsearch"))
+  if (!scan_svc_identify(io, "elasticsearch", true) ||
+      !scan_svc_fact_str(io, "product", "Elasticsearch"))
     return false;
   num = scan_svc_find(m->body, look, "\"number\"");
   if (num == NULL) return true;
@@ -270,8 +274,8 @@ static bool facts(scan_svc_io *io, const http_msg *m) {
   bool es;
   if (!scan_svc_identify(io, "http", true) || !scan_svc_fact_str(io, "http.status", code))
     return false;
-  if (header(m, "Server:", &server, &slen) &&
-      (!scan_svc_fact(io, "http.server", server, slen) || !scan_svc_product_token(io, server, slen)))
+  if (header(m, "Server:", &server, &slen) && (!scan_svc_fact(io, "http.server", server, slen) ||
+                                               !scan_svc_product_token(io, server, slen)))
     return false;
   return redirect_facts(io, m) && title_fact(io, m) && elastic(io, m, &es) &&
          (es || winrm(io, m, server, slen));

@@ -33,9 +33,11 @@ static bool capabilities(scan_svc_io *io, const uint8_t *p, size_t len) {
     while (i < len && p[i] != ' ' && p[i] != ']') i++;
     size_t n = i - start;
     if (n > 0 && !scan_svc_fact(io, "imap.capabilities", p + start, n)) return false;
-    if (n == 8 && scan_svc_find(p + start, n, "STARTTLS") && !scan_svc_fact_str(io, "starttls", "offered"))
+    if (n == 8 && scan_svc_find(p + start, n, "STARTTLS") &&
+        !scan_svc_fact_str(io, "starttls", "offered"))
       return false;
-    if (n > 5 && scan_svc_find(p + start, 5, "AUTH=") && !scan_svc_fact(io, "imap.auth", p + start + 5, n - 5))
+    if (n > 5 && scan_svc_find(p + start, 5, "AUTH=") &&
+        !scan_svc_fact(io, "imap.auth", p + start + 5, n - 5))
       return false;
     if (i < len && p[i] == ']') break;
     i++;
@@ -51,8 +53,9 @@ static scan_svc_verdict greeting(scan_svc_io *io, imap_state *s) {
   scan_rd_status st = scan_rd_expect(&r, "* ", 2);
   if (st == SCAN_RD_OK) st = scan_rd_line(&r, LINE_MAX_, &p, &len);
   if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, false);
-  bool ok = len >= 4 && (memcmp(p + 2, "OK", 2) == 0 || (len >= 9 && memcmp(p + 2, "PREAUTH", 7) == 0) ||
-                         (len >= 5 && memcmp(p + 2, "BYE", 3) == 0));
+  bool ok =
+      len >= 4 && (memcmp(p + 2, "OK", 2) == 0 || (len >= 9 && memcmp(p + 2, "PREAUTH", 7) == 0) ||
+                   (len >= 5 && memcmp(p + 2, "BYE", 3) == 0));
   if (!ok) return SCAN_SVC_NOT_MINE;
   if (!scan_svc_identify(io, "imap", false) || !scan_svc_banner(io, p, len) ||
       !scan_svc_product_from(io, p, len, products, sizeof products / sizeof products[0]))

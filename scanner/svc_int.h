@@ -58,14 +58,16 @@ typedef struct scan_svc_deep scan_svc_deep;
 /** \return a pool of threads workers calling fn, or NULL (ENOMEM, or no
  * thread could start). */
 scan_svc_deep *scan_svc_deep_new(scan_svc_deep_fn fn, void *user, unsigned threads);
-/** Queue a job for (addr, port); target is the caller's index for it.
+/** Queue a job for (addr, port); target is the caller's index for it;
+ * starttls as scan_svc_deep_fn takes it (copied, may be NULL).
  * \return VIGIE_ENOMEM. */
 vigie_status scan_svc_deep_queue(scan_svc_deep *pool, size_t target, const vigie_addr *addr,
-                                 uint16_t port, const char *host_name);
+                                 uint16_t port, const char *host_name, const char *starttls);
 /** Jobs queued and jobs done so far (for progress). */
 void scan_svc_deep_progress(scan_svc_deep *pool, size_t *queued, size_t *done);
 /** Stop taking new jobs when stop is set (the running ones finish), wait for
- * every thread, then call merge for each finished job's facts.
+ * every thread, then call merge for each job in queue order: its facts, or
+ * NULL for one that never ran (stopped).
  * Frees the pool. */
 void scan_svc_deep_join(scan_svc_deep *pool, bool stop,
                         void (*merge)(size_t target, const scan_facts *facts, void *user),

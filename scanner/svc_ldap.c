@@ -37,7 +37,8 @@ static scan_rd_status ber(scan_rd *r, uint8_t *tag, scan_rd *content) {
   uint8_t b;
   uint32_t len = 0;
   scan_rd_status st = scan_rd_u8(r, tag);
-  if (st == SCAN_RD_OK && (*tag & 0x1f) == 0x1f) return SCAN_RD_BAD; /* multi-byte tags: not LDAP's */
+  if (st == SCAN_RD_OK && (*tag & 0x1f) == 0x1f)
+    return SCAN_RD_BAD; /* multi-byte tags: not LDAP's */
   if (st == SCAN_RD_OK) st = scan_rd_u8(r, &b);
   if (st != SCAN_RD_OK) return st;
   if (b < 0x80) {
@@ -81,7 +82,8 @@ static scan_svc_verdict ldap_start(scan_svc_io *io) {
 
 static const char *fact_of(const uint8_t *name, size_t len) {
   for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
-    if (strlen(attrs[i].attr) == len && scan_svc_find(name, len, attrs[i].attr) == name) return attrs[i].fact;
+    if (strlen(attrs[i].attr) == len && scan_svc_find(name, len, attrs[i].attr) == name)
+      return attrs[i].fact;
   return NULL;
 }
 
@@ -89,7 +91,8 @@ static const char *fact_of(const uint8_t *name, size_t len) {
 static bool attribute(scan_svc_io *io, scan_rd *a, size_t *values) {
   uint8_t tag;
   scan_rd type, set, v;
-  if (ber(a, &tag, &type) != SCAN_RD_OK || tag != 0x04 || ber(a, &tag, &set) != SCAN_RD_OK || tag != 0x31)
+  if (ber(a, &tag, &type) != SCAN_RD_OK || tag != 0x04 || ber(a, &tag, &set) != SCAN_RD_OK ||
+      tag != 0x31)
     return false;
   const char *fact = fact_of(type.data, type.len);
   while (scan_rd_left(&set) > 0) {
@@ -108,10 +111,12 @@ static bool attribute(scan_svc_io *io, scan_rd *a, size_t *values) {
 static bool entry(scan_svc_io *io, scan_rd *op, size_t *values) {
   uint8_t tag;
   scan_rd dn, list, a;
-  if (ber(op, &tag, &dn) != SCAN_RD_OK || tag != 0x04 || ber(op, &tag, &list) != SCAN_RD_OK || tag != 0x30)
+  if (ber(op, &tag, &dn) != SCAN_RD_OK || tag != 0x04 || ber(op, &tag, &list) != SCAN_RD_OK ||
+      tag != 0x30)
     return false;
   while (scan_rd_left(&list) > 0)
-    if (ber(&list, &tag, &a) != SCAN_RD_OK || tag != 0x30 || !attribute(io, &a, values)) return false;
+    if (ber(&list, &tag, &a) != SCAN_RD_OK || tag != 0x30 || !attribute(io, &a, values))
+      return false;
   return true;
 }
 
@@ -137,7 +142,8 @@ static scan_rd_status messages(scan_svc_io *io, bool write, size_t *values, unsi
   while (!done && scan_rd_left(&r) > 0) {
     scan_rd_status st = ber(&r, &tag, &msg);
     if (st != SCAN_RD_OK) return st;
-    if (tag != 0x30 || ber(&msg, &tag, &id) != SCAN_RD_OK || tag != 0x02 || ber(&msg, &tag, &op) != SCAN_RD_OK)
+    if (tag != 0x30 || ber(&msg, &tag, &id) != SCAN_RD_OK || tag != 0x02 ||
+        ber(&msg, &tag, &op) != SCAN_RD_OK)
       return SCAN_RD_BAD;
     if (tag == SEARCH_ENTRY) {
       if (!entry(write ? io : NULL, &op, values)) return SCAN_RD_BAD;
@@ -159,7 +165,8 @@ static bool summary(scan_svc_io *io, size_t values, unsigned code) {
     ok = ok && scan_svc_fact_str(io, "ldap.result_code", num);
   }
   /* Active Directory names no vendor; its functional levels give it away. */
-  if (scan_facts_get(io->facts, "ldap.forest_functionality") != NULL && scan_facts_get(io->facts, "product") == NULL)
+  if (scan_facts_get(io->facts, "ldap.forest_functionality") != NULL &&
+      scan_facts_get(io->facts, "product") == NULL)
     ok = ok && scan_svc_fact_str(io, "product", "Microsoft Active Directory");
   return ok;
 }
@@ -171,8 +178,8 @@ static scan_svc_verdict ldap_step(scan_svc_io *io) {
   scan_rd_status st = messages(io, false, &values, &code);
   if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, false);
   values = 0;
-  bool ok = scan_svc_identify(io, "ldap", true) && messages(io, true, &values, &code) == SCAN_RD_OK &&
-            summary(io, values, code);
+  bool ok = scan_svc_identify(io, "ldap", true) &&
+            messages(io, true, &values, &code) == SCAN_RD_OK && summary(io, values, code);
   return scan_svc_end(ok, SCAN_SVC_DONE);
 }
 

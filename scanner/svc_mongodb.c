@@ -49,31 +49,40 @@ static size_t value_size(uint8_t t, const scan_rd *r) {
   scan_rd peek = *r;
   uint32_t n;
   switch (t) {
-    case 0x01: case 0x09: case 0x11: case 0x12: return 8;
+    case 0x01:
+    case 0x09:
+    case 0x11:
+    case 0x12: return 8;
     case 0x07: return 12;
     case 0x08: return 1;
-    case 0x0a: case 0x7f: case 0xff: return 0;
+    case 0x0a:
+    case 0x7f:
+    case 0xff: return 0;
     case 0x10: return 4;
     case 0x13: return 16;
-    case 0x02: case 0x0d: case 0x0e: /* int32 length, then the bytes */
+    case 0x02:
+    case 0x0d:
+    case 0x0e: /* int32 length, then the bytes */
       return scan_rd_u32le(&peek, &n) == SCAN_RD_OK && n >= 1 ? (size_t)n + 4 : (size_t)-1;
-    case 0x03: case 0x04: /* documents count their own length */
+    case 0x03:
+    case 0x04: /* documents count their own length */
       return scan_rd_u32le(&peek, &n) == SCAN_RD_OK && n >= 5 ? (size_t)n : (size_t)-1;
-    case 0x05:
-      return scan_rd_u32le(&peek, &n) == SCAN_RD_OK ? (size_t)n + 5 : (size_t)-1;
+    case 0x05: return scan_rd_u32le(&peek, &n) == SCAN_RD_OK ? (size_t)n + 5 : (size_t)-1;
     default: return (size_t)-1;
   }
 }
 
 static bool int_fact(scan_svc_io *io, const char *fact, const uint8_t *v) {
   char text[16];
-  int32_t x = (int32_t)((uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24);
+  int32_t x =
+      (int32_t)((uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24);
   snprintf(text, sizeof text, "%d", (int)x);
   return scan_svc_fact_str(io, fact, text);
 }
 
 /* What a reply's fields tell; io NULL only checks the document. */
-static bool field(scan_svc_io *io, uint8_t t, const uint8_t *name, size_t nlen, const uint8_t *v, size_t vlen) {
+static bool field(scan_svc_io *io, uint8_t t, const uint8_t *name, size_t nlen, const uint8_t *v,
+                  size_t vlen) {
   if (io == NULL) return true;
   if (t == 0x10 && nlen == 14 && memcmp(name, "maxWireVersion", 14) == 0)
     return int_fact(io, "mongodb.max_wire_version", v);
@@ -95,7 +104,8 @@ static bool document(scan_svc_io *io, scan_rd *r) {
   scan_rd doc;
   const uint8_t *name, *v;
   size_t nlen;
-  if (scan_rd_u32le(r, &len) != SCAN_RD_OK || len < 5 || scan_rd_sub(r, len - 4, &doc) != SCAN_RD_OK)
+  if (scan_rd_u32le(r, &len) != SCAN_RD_OK || len < 5 ||
+      scan_rd_sub(r, len - 4, &doc) != SCAN_RD_OK)
     return false;
   while (scan_rd_u8(&doc, &t) == SCAN_RD_OK && t != 0) {
     if (scan_rd_cstr(&doc, 256, &name, &nlen) != SCAN_RD_OK) return false;
@@ -111,7 +121,8 @@ static bool document(scan_svc_io *io, scan_rd *r) {
 static scan_svc_verdict reply(scan_svc_io *io, scan_rd *body, bool build) {
   scan_rd check = *body;
   if (!document(NULL, &check)) return build ? SCAN_SVC_ERROR : SCAN_SVC_NOT_MINE;
-  bool ok = build || (scan_svc_identify(io, "mongodb", true) && scan_svc_fact_str(io, "product", "MongoDB"));
+  bool ok = build ||
+            (scan_svc_identify(io, "mongodb", true) && scan_svc_fact_str(io, "product", "MongoDB"));
   ok = ok && document(io, body); /* sub-documents are skipped whole, never entered */
   return scan_svc_end(ok, SCAN_SVC_DONE);
 }
@@ -123,12 +134,14 @@ static scan_svc_verdict mongo_step(scan_svc_io *io) {
   uint8_t kind;
   scan_rd_init(&r, io->in, io->in_len);
   scan_rd_status st = scan_rd_u32le(&r, &len);
-  if (st == SCAN_RD_OK && (len < 21 || len > MSG_MAX)) return s->asked_build ? SCAN_SVC_ERROR : SCAN_SVC_NOT_MINE;
+  if (st == SCAN_RD_OK && (len < 21 || len > MSG_MAX))
+    return s->asked_build ? SCAN_SVC_ERROR : SCAN_SVC_NOT_MINE;
   if (st == SCAN_RD_OK) st = scan_rd_sub(&r, len - 4, &msg);
   if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, s->asked_build);
   if (scan_rd_u32le(&msg, &id) != SCAN_RD_OK || scan_rd_u32le(&msg, &to) != SCAN_RD_OK ||
       scan_rd_u32le(&msg, &op) != SCAN_RD_OK || scan_rd_u32le(&msg, &flags) != SCAN_RD_OK ||
-      scan_rd_u8(&msg, &kind) != SCAN_RD_OK || op != OP_MSG || kind != 0 || to != (s->asked_build ? 2u : 1u))
+      scan_rd_u8(&msg, &kind) != SCAN_RD_OK || op != OP_MSG || kind != 0 ||
+      to != (s->asked_build ? 2u : 1u))
     return s->asked_build ? SCAN_SVC_ERROR : SCAN_SVC_NOT_MINE;
   scan_svc_verdict v = reply(io, &msg, s->asked_build);
   if (v != SCAN_SVC_DONE || s->asked_build) return v;

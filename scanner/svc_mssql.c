@@ -92,7 +92,8 @@ static bool options(scan_svc_io *io, const scan_rd *payload) {
     if (scan_rd_u16be(&table, &off) != SCAN_RD_OK || scan_rd_u16be(&table, &len) != SCAN_RD_OK)
       return false;
     scan_rd at = *payload;
-    if (scan_rd_skip(&at, off) != SCAN_RD_OK || scan_rd_sub(&at, len, &opt) != SCAN_RD_OK) return false;
+    if (scan_rd_skip(&at, off) != SCAN_RD_OK || scan_rd_sub(&at, len, &opt) != SCAN_RD_OK)
+      return false;
     if (!option(io, token, &opt)) return false;
   }
   return false;

@@ -46,7 +46,8 @@ static scan_svc_verdict greeting(scan_svc_io *io, scan_rd *r) {
   size_t vlen, plen;
   uint16_t cap_lo, cap_hi = 0, status;
   uint8_t charset, auth_len = 0;
-  if (scan_rd_cstr(r, 64, &ver, &vlen) != SCAN_RD_OK || !printable(ver, vlen)) return SCAN_SVC_NOT_MINE;
+  if (scan_rd_cstr(r, 64, &ver, &vlen) != SCAN_RD_OK || !printable(ver, vlen))
+    return SCAN_SVC_NOT_MINE;
   if (scan_rd_skip(r, 4 + 8 + 1) != SCAN_RD_OK || scan_rd_u16le(r, &cap_lo) != SCAN_RD_OK)
     return SCAN_SVC_NOT_MINE;
   bool ok = scan_svc_identify(io, "mysql", true) && scan_svc_fact_str(io, "mysql.protocol", "10") &&
@@ -74,7 +75,8 @@ static scan_svc_verdict refusal(scan_svc_io *io, scan_rd *r) {
   len -= 2;
   if (scan_rd_bytes(r, len, &msg) != SCAN_RD_OK || !printable(msg, len)) return SCAN_SVC_NOT_MINE;
   snprintf(num, sizeof num, "%u", (unsigned)code);
-  return scan_svc_end(scan_svc_identify(io, "mysql", true) && scan_svc_fact_str(io, "mysql.error_code", num) &&
+  return scan_svc_end(scan_svc_identify(io, "mysql", true) &&
+                          scan_svc_fact_str(io, "mysql.error_code", num) &&
                           scan_svc_fact(io, "mysql.error", msg, len),
                       SCAN_SVC_DONE);
 }

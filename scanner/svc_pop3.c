@@ -43,7 +43,8 @@ static scan_svc_verdict greeting(scan_svc_io *io, pop3_state *s) {
 static bool capa_line(scan_svc_io *io, const uint8_t *p, size_t len) {
   if (!scan_svc_fact(io, "pop3.capabilities", p, len)) return false;
   if (len == 4 && memcmp(p, "STLS", 4) == 0) return scan_svc_fact_str(io, "starttls", "offered");
-  if (len > 5 && memcmp(p, "SASL ", 5) == 0) return scan_svc_fact_list(io, "pop3.auth", p + 5, len - 5, ' ');
+  if (len > 5 && memcmp(p, "SASL ", 5) == 0)
+    return scan_svc_fact_list(io, "pop3.auth", p + 5, len - 5, ' ');
   return true;
 }
 
@@ -55,7 +56,8 @@ static scan_svc_verdict capa(scan_svc_io *io) {
   scan_rd_init(&r, io->in, io->in_len);
   scan_rd_status st = scan_rd_line(&r, LINE_MAX_, &p, &len);
   if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, true);
-  if (len >= 4 && memcmp(p, "-ERR", 4) == 0) return scan_svc_end(scan_svc_identify(io, "pop3", true), SCAN_SVC_DONE);
+  if (len >= 4 && memcmp(p, "-ERR", 4) == 0)
+    return scan_svc_end(scan_svc_identify(io, "pop3", true), SCAN_SVC_DONE);
   if (len < 3 || memcmp(p, "+OK", 3) != 0) return SCAN_SVC_ERROR;
   size_t body = r.off;
   do {

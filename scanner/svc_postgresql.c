@@ -40,7 +40,8 @@ static scan_svc_verdict ssl_answer(scan_svc_io *io, pg_state *s) {
   if (io->in_len == 0) return io->in_full ? SCAN_SVC_NOT_MINE : SCAN_SVC_MORE;
   if (io->in_len > 1 || (io->in[0] != 'S' && io->in[0] != 'N')) return SCAN_SVC_NOT_MINE;
   bool ssl = io->in[0] == 'S';
-  if (!scan_svc_identify(io, "postgresql", ssl) || !scan_svc_fact_str(io, "postgresql.ssl", ssl ? "true" : "false"))
+  if (!scan_svc_identify(io, "postgresql", ssl) ||
+      !scan_svc_fact_str(io, "postgresql.ssl", ssl ? "true" : "false"))
     return SCAN_SVC_ERROR;
   /* After S the server waits for a TLS handshake: that is the TLS stage's. */
   if (ssl) return scan_svc_end(scan_svc_fact_str(io, "starttls", "offered"), SCAN_SVC_DONE);

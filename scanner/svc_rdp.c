@@ -23,9 +23,9 @@ typedef struct code_name {
 } code_name;
 
 static const code_name failures[] = {
-    {1, "ssl_required_by_server"},         {2, "ssl_not_allowed_by_server"},
-    {3, "ssl_cert_not_on_server"},         {4, "inconsistent_flags"},
-    {5, "hybrid_required_by_server"},      {6, "ssl_with_user_auth_required_by_server"},
+    {1, "ssl_required_by_server"},    {2, "ssl_not_allowed_by_server"},
+    {3, "ssl_cert_not_on_server"},    {4, "inconsistent_flags"},
+    {5, "hybrid_required_by_server"}, {6, "ssl_with_user_auth_required_by_server"},
 };
 
 static const code_name protocols[] = {
@@ -65,7 +65,8 @@ static bool selected(scan_svc_io *io, uint32_t proto) {
   const char *name = name_of(protocols, sizeof protocols / sizeof protocols[0], proto);
   char num[16];
   if (name == NULL) snprintf(num, sizeof num, "0x%x", (unsigned)proto), name = num;
-  return scan_svc_fact_str(io, "rdp.protocols", name) && scan_svc_fact_str(io, "rdp.nla_required", "false");
+  return scan_svc_fact_str(io, "rdp.protocols", name) &&
+         scan_svc_fact_str(io, "rdp.nla_required", "false");
 }
 
 /* RDP_NEG_FAILURE: why not TLS, and what that says of NLA. */
@@ -74,10 +75,12 @@ static bool failure(scan_svc_io *io, uint32_t code) {
   char num[16];
   if (name == NULL) snprintf(num, sizeof num, "%u", (unsigned)code), name = num;
   bool ok = scan_svc_fact_str(io, "rdp.failure", name);
-  if (code == 5) return ok && scan_svc_fact_str(io, "rdp.protocols", "hybrid") &&
-                        scan_svc_fact_str(io, "rdp.nla_required", "true");
-  if (code == 2) return ok && scan_svc_fact_str(io, "rdp.protocols", "rdp") &&
-                        scan_svc_fact_str(io, "rdp.nla_required", "false");
+  if (code == 5)
+    return ok && scan_svc_fact_str(io, "rdp.protocols", "hybrid") &&
+           scan_svc_fact_str(io, "rdp.nla_required", "true");
+  if (code == 2)
+    return ok && scan_svc_fact_str(io, "rdp.protocols", "rdp") &&
+           scan_svc_fact_str(io, "rdp.nla_required", "false");
   return ok;
 }
 
@@ -87,10 +90,10 @@ static scan_svc_verdict confirm(scan_svc_io *io, scan_rd *tpdu) {
   uint32_t value;
   bool ok = scan_svc_identify(io, "rdp", true);
   /* No negotiation block: an old server, standard RDP security only. */
-  if (scan_rd_left(tpdu) == 0)
-    return scan_svc_end(ok && selected(io, 0), SCAN_SVC_DONE);
+  if (scan_rd_left(tpdu) == 0) return scan_svc_end(ok && selected(io, 0), SCAN_SVC_DONE);
   if (scan_rd_u8(tpdu, &type) != SCAN_RD_OK || scan_rd_u8(tpdu, &flags) != SCAN_RD_OK ||
-      scan_rd_u16le(tpdu, &len) != SCAN_RD_OK || len != 8 || scan_rd_u32le(tpdu, &value) != SCAN_RD_OK)
+      scan_rd_u16le(tpdu, &len) != SCAN_RD_OK || len != 8 ||
+      scan_rd_u32le(tpdu, &value) != SCAN_RD_OK)
     return scan_svc_end(ok, SCAN_SVC_ERROR);
   if (type == NEG_RSP) return scan_svc_end(ok && selected(io, value), SCAN_SVC_DONE);
   if (type == NEG_FAILURE) return scan_svc_end(ok && failure(io, value), SCAN_SVC_DONE);
@@ -111,8 +114,9 @@ static scan_svc_verdict rdp_step(scan_svc_io *io) {
   if (st == SCAN_RD_OK && (len < 11 || len > TPKT_MAX)) return SCAN_SVC_NOT_MINE;
   if (st == SCAN_RD_OK) st = scan_rd_sub(&r, (size_t)len - 4, &tpdu);
   if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, false);
-  if (scan_rd_u8(&tpdu, &li) != SCAN_RD_OK || li != len - 5 || scan_rd_u8(&tpdu, &code) != SCAN_RD_OK ||
-      (code & 0xf0) != X224_CC || scan_rd_skip(&tpdu, 5) != SCAN_RD_OK)
+  if (scan_rd_u8(&tpdu, &li) != SCAN_RD_OK || li != len - 5 ||
+      scan_rd_u8(&tpdu, &code) != SCAN_RD_OK || (code & 0xf0) != X224_CC ||
+      scan_rd_skip(&tpdu, 5) != SCAN_RD_OK)
     return SCAN_SVC_NOT_MINE;
   return confirm(io, &tpdu);
 }

@@ -38,7 +38,10 @@ static scan_svc_verdict pong(scan_svc_io *io, redis_state *s) {
   bool denied = starts(p, len, "-DENIED");
   if (!open && !noauth && !denied) return SCAN_SVC_NOT_MINE;
   bool ok = scan_svc_identify(io, "redis", true) && scan_svc_fact_str(io, "product", "Redis") &&
-            scan_svc_fact_str(io, "redis.auth_required", open ? "false" : noauth ? "true" : "false");
+            scan_svc_fact_str(io, "redis.auth_required",
+                              open     ? "false"
+                              : noauth ? "true"
+                                       : "false");
   if (denied) ok = ok && scan_svc_fact_str(io, "redis.protected_mode", "true");
   if (!ok || !open) return scan_svc_end(ok, SCAN_SVC_DONE);
   s->pinged = true;
@@ -63,9 +66,12 @@ static scan_svc_verdict info(scan_svc_io *io) {
   if ((st = scan_rd_sub(&r, n, &body)) != SCAN_RD_OK) return scan_svc_short_or(io, st, true);
   bool ok = true;
   while (ok && scan_rd_line(&body, LINE_MAX_, &p, &len) == SCAN_RD_OK) {
-    if (starts(p, len, "redis_version:")) ok = scan_svc_fact(io, "version", p + 14, len - 14);
-    else if (starts(p, len, "redis_mode:")) ok = scan_svc_fact(io, "redis.mode", p + 11, len - 11);
-    else if (starts(p, len, "os:")) ok = scan_svc_fact(io, "info", p + 3, len - 3);
+    if (starts(p, len, "redis_version:"))
+      ok = scan_svc_fact(io, "version", p + 14, len - 14);
+    else if (starts(p, len, "redis_mode:"))
+      ok = scan_svc_fact(io, "redis.mode", p + 11, len - 11);
+    else if (starts(p, len, "os:"))
+      ok = scan_svc_fact(io, "info", p + 3, len - 3);
   }
   return scan_svc_end(ok, SCAN_SVC_DONE);
 }

@@ -38,11 +38,11 @@ static scan_svc_verdict smb_start(scan_svc_io *io) {
   scan_wr_u8(&w, 0x18);      /* flags: case-insensitive, canonical names */
   scan_wr_u16le(&w, 0xc843); /* flags2: unicode, NT status, extended security, long names */
   for (int i = 0; i < 12; i++) scan_wr_u8(&w, 0); /* PID high, signature, reserved */
-  scan_wr_u16le(&w, 0);      /* TID */
-  scan_wr_u16le(&w, 0xfeff); /* PID */
-  scan_wr_u16le(&w, 0);      /* UID */
-  scan_wr_u16le(&w, 0);      /* MID */
-  scan_wr_u8(&w, 0);         /* word count */
+  scan_wr_u16le(&w, 0);                           /* TID */
+  scan_wr_u16le(&w, 0xfeff);                      /* PID */
+  scan_wr_u16le(&w, 0);                           /* UID */
+  scan_wr_u16le(&w, 0);                           /* MID */
+  scan_wr_u8(&w, 0);                              /* word count */
   scan_wr_u16le(&w, sizeof offer);
   scan_wr_bytes(&w, offer, sizeof offer);
   nb_close(&w);
@@ -56,22 +56,23 @@ static scan_svc_verdict smb2_negotiate(scan_svc_io *io) {
   scan_svc_out(io, &w);
   nb_open(&w);
   scan_wr_bytes(&w, "\xfeSMB", 4);
-  scan_wr_u16le(&w, 64); /* header size */
+  scan_wr_u16le(&w, 64);                         /* header size */
   for (int i = 0; i < 6; i++) scan_wr_u8(&w, 0); /* credit charge, status */
-  scan_wr_u16le(&w, 0);  /* NEGOTIATE */
-  scan_wr_u16le(&w, 1);  /* credits asked */
-  scan_wr_u32le(&w, 0);  /* flags */
-  scan_wr_u32le(&w, 0);  /* next command */
-  scan_wr_u32le(&w, 1);  /* message id: 0 went to the SMB1 negotiate */
+  scan_wr_u16le(&w, 0);                          /* NEGOTIATE */
+  scan_wr_u16le(&w, 1);                          /* credits asked */
+  scan_wr_u32le(&w, 0);                          /* flags */
+  scan_wr_u32le(&w, 0);                          /* next command */
+  scan_wr_u32le(&w, 1);                          /* message id: 0 went to the SMB1 negotiate */
   scan_wr_u32le(&w, 0);
-  for (int i = 0; i < 4 + 4 + 8 + 16; i++) scan_wr_u8(&w, 0); /* process, tree, session, signature */
+  for (int i = 0; i < 4 + 4 + 8 + 16; i++)
+    scan_wr_u8(&w, 0); /* process, tree, session, signature */
   scan_wr_u16le(&w, 36);
   scan_wr_u16le(&w, sizeof dialects / sizeof dialects[0]);
   scan_wr_u16le(&w, 1); /* security mode: signing enabled */
   scan_wr_u16le(&w, 0);
-  scan_wr_u32le(&w, 0); /* capabilities */
+  scan_wr_u32le(&w, 0);                      /* capabilities */
   scan_wr_bytes(&w, "vigie-scanner-id", 16); /* client GUID */
-  scan_wr_u32le(&w, 112); /* negotiate context offset (from the SMB2 header) */
+  scan_wr_u32le(&w, 112);                    /* negotiate context offset (from the SMB2 header) */
   scan_wr_u16le(&w, 2);
   scan_wr_u16le(&w, 0);
   for (size_t i = 0; i < sizeof dialects / sizeof dialects[0]; i++) scan_wr_u16le(&w, dialects[i]);
@@ -96,7 +97,10 @@ static scan_svc_verdict smb2_negotiate(scan_svc_io *io) {
 }
 
 static bool signing(scan_svc_io *io, bool required, bool enabled) {
-  return scan_svc_fact_str(io, "smb.signing", required ? "required" : enabled ? "enabled" : "disabled");
+  return scan_svc_fact_str(io, "smb.signing",
+                           required  ? "required"
+                           : enabled ? "enabled"
+                                     : "disabled");
 }
 
 /* SMB1 NEGOTIATE response: the dialect index, the security mode. */
@@ -104,14 +108,17 @@ static scan_svc_verdict smb1_answer(scan_svc_io *io, scan_rd *m) {
   uint8_t cmd, words, mode;
   uint32_t status;
   uint16_t index;
-  if (scan_rd_u8(m, &cmd) != SCAN_RD_OK || cmd != SMB1_NEGOTIATE || scan_rd_u32le(m, &status) != SCAN_RD_OK ||
-      scan_rd_skip(m, 23) != SCAN_RD_OK || scan_rd_u8(m, &words) != SCAN_RD_OK)
+  if (scan_rd_u8(m, &cmd) != SCAN_RD_OK || cmd != SMB1_NEGOTIATE ||
+      scan_rd_u32le(m, &status) != SCAN_RD_OK || scan_rd_skip(m, 23) != SCAN_RD_OK ||
+      scan_rd_u8(m, &words) != SCAN_RD_OK)
     return SCAN_SVC_NOT_MINE;
   bool ok = scan_svc_identify(io, "smb", true);
   if (status != 0 || words == 0 || scan_rd_u16le(m, &index) != SCAN_RD_OK || index != 0)
     return scan_svc_end(ok, SCAN_SVC_ERROR); /* no dialect of ours */
-  ok = ok && scan_svc_fact_str(io, "smb.v1", "true") && scan_svc_fact_str(io, "smb.dialect", "NT LM 0.12");
-  if (words >= 17 && scan_rd_u8(m, &mode) == SCAN_RD_OK) ok = ok && signing(io, mode & 0x08, mode & 0x04);
+  ok = ok && scan_svc_fact_str(io, "smb.v1", "true") &&
+       scan_svc_fact_str(io, "smb.dialect", "NT LM 0.12");
+  if (words >= 17 && scan_rd_u8(m, &mode) == SCAN_RD_OK)
+    ok = ok && signing(io, mode & 0x08, mode & 0x04);
   return scan_svc_end(ok, SCAN_SVC_DONE);
 }
 

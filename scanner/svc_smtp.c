@@ -26,7 +26,8 @@ static scan_svc_verdict smtp_start(scan_svc_io *io) {
 
 static scan_svc_verdict greeting(scan_svc_io *io, smtp_state *s, const scan_svc_reply *rep) {
   /* An FTP server greets with 220 too, and usually says so. */
-  if ((rep->code != 220 && rep->code != 554) || scan_svc_find(rep->start, rep->len, "FTP") != NULL ||
+  if ((rep->code != 220 && rep->code != 554) ||
+      scan_svc_find(rep->start, rep->len, "FTP") != NULL ||
       scan_svc_find(rep->start, rep->len, "FileZilla") != NULL ||
       (rep->code == 554 && scan_svc_find(rep->start, rep->len, "SMTP") == NULL)) {
     return SCAN_SVC_NOT_MINE;
@@ -36,7 +37,8 @@ static scan_svc_verdict greeting(scan_svc_io *io, smtp_state *s, const scan_svc_
                                   sizeof products / sizeof products[0]);
   if (!ok) return SCAN_SVC_ERROR;
   /* 554 instead of 220: the server refuses this client (RFC 5321 3.1). */
-  if (rep->code == 554) return scan_svc_end(scan_svc_fact_str(io, "smtp.refused", "true"), SCAN_SVC_DONE);
+  if (rep->code == 554)
+    return scan_svc_end(scan_svc_fact_str(io, "smtp.refused", "true"), SCAN_SVC_DONE);
   s->greeted = true;
   return scan_svc_send_str(io, "EHLO vigie.invalid\r\n");
 }

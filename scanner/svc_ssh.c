@@ -9,25 +9,28 @@
 
 #include "scanner/scan_int.h"
 
-#define ID_MAX 255u         /* RFC 4253 4.2: the line is at most 255 bytes */
-#define PACKET_MAX 35000u   /* RFC 4253 6.1: the least every peer must take */
+#define ID_MAX 255u       /* RFC 4253 4.2: the line is at most 255 bytes */
+#define PACKET_MAX 35000u /* RFC 4253 6.1: the least every peer must take */
 #define KEXINIT 20u
 #define DISCONNECT 1u
 
 /* Name lists of a KEXINIT, in order, and the fact each one feeds (NULL:
  * read and skipped). */
 static const char *const lists[10] = {
-    "ssh.kex", "ssh.hostkey", "ssh.cipher", NULL, "ssh.mac", NULL, "ssh.compression", NULL, NULL,
-    NULL,
+    "ssh.kex", "ssh.hostkey",     "ssh.cipher", NULL, "ssh.mac",
+    NULL,      "ssh.compression", NULL,         NULL, NULL,
 };
 
 /* What we offer: broad, so that old and new servers alike go on. */
 static const char *const offer[10] = {
-    ("curve25519-sha256,ecdh-sha2-nistp256,diffie-hellman-group14-sha256,diffie-hellman-group14-sha1,"
+    ("curve25519-sha256,ecdh-sha2-nistp256,diffie-hellman-group14-sha256,diffie-hellman-group14-"
+     "sha1,"
      "diffie-hellman-group1-sha1"),
     "ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256,ssh-rsa,ssh-dss",
-    "aes128-ctr,aes256-ctr,aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-cbc,3des-cbc",
-    "aes128-ctr,aes256-ctr,aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-cbc,3des-cbc",
+    "aes128-ctr,aes256-ctr,aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-cbc,3des-"
+    "cbc",
+    "aes128-ctr,aes256-ctr,aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-cbc,3des-"
+    "cbc",
     "hmac-sha2-256,hmac-sha2-512,hmac-sha1,hmac-sha2-256-etm@openssh.com",
     "hmac-sha2-256,hmac-sha2-512,hmac-sha1,hmac-sha2-256-etm@openssh.com",
     "none,zlib@openssh.com",
@@ -62,8 +65,8 @@ static scan_svc_verdict send_ours(scan_svc_io *io) {
     scan_wr_u32be(&w, (uint32_t)strlen(offer[i]));
     scan_wr_str(&w, offer[i]);
   }
-  scan_wr_u8(&w, 0);     /* first_kex_packet_follows */
-  scan_wr_u32be(&w, 0);  /* reserved */
+  scan_wr_u8(&w, 0);    /* first_kex_packet_follows */
+  scan_wr_u32be(&w, 0); /* reserved */
   payload = w.len - start - 5;
   size_t pad = 8 - (5 + payload) % 8;
   if (pad < 4) pad += 8;
@@ -126,10 +129,12 @@ static scan_svc_verdict read_kexinit(scan_svc_io *io) {
   if (st == SCAN_RD_OK && (plen < 2 || plen > PACKET_MAX)) return SCAN_SVC_ERROR;
   if (st == SCAN_RD_OK) st = scan_rd_sub(&r, plen, &pkt);
   if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, true);
-  if (scan_rd_u8(&pkt, &pad) != SCAN_RD_OK || pad >= plen - 1 || scan_rd_u8(&pkt, &msg) != SCAN_RD_OK)
+  if (scan_rd_u8(&pkt, &pad) != SCAN_RD_OK || pad >= plen - 1 ||
+      scan_rd_u8(&pkt, &msg) != SCAN_RD_OK)
     return SCAN_SVC_ERROR;
   pkt.len -= pad;
-  if (msg == DISCONNECT) return scan_svc_end(scan_svc_fact_str(io, "ssh.disconnected", "true"), SCAN_SVC_ERROR);
+  if (msg == DISCONNECT)
+    return scan_svc_end(scan_svc_fact_str(io, "ssh.disconnected", "true"), SCAN_SVC_ERROR);
   if (msg != KEXINIT || scan_rd_skip(&pkt, 16) != SCAN_RD_OK) return SCAN_SVC_ERROR;
   for (int i = 0; i < 10; i++)
     if (name_list(&pkt, io, lists[i]) != SCAN_RD_OK) return SCAN_SVC_ERROR;

@@ -13,7 +13,7 @@
 #define WILL 251u
 #define SB 250u
 #define SE 240u
-#define ROUNDS 3      /* negotiation rounds before the prompt must show */
+#define ROUNDS 3 /* negotiation rounds before the prompt must show */
 #define TEXT_MAX 2048u
 
 typedef struct telnet_state {
@@ -109,9 +109,11 @@ static scan_svc_verdict telnet_step(scan_svc_io *io) {
   scan_rd_status st = read_all(io, &t, &w);
   if (st == SCAN_RD_BAD || (st == SCAN_RD_SHORT && io->in_full))
     return s->round == 0 ? SCAN_SVC_NOT_MINE : SCAN_SVC_ERROR;
-  if (st == SCAN_RD_SHORT || (t.commands == 0 && t.text_len == 0 && !io->in_full)) return SCAN_SVC_MORE;
+  if (st == SCAN_RD_SHORT || (t.commands == 0 && t.text_len == 0 && !io->in_full))
+    return SCAN_SVC_MORE;
   if (s->round == 0 && t.commands == 0) return SCAN_SVC_NOT_MINE;
-  if (prompt(&t) || io->in_full || t.text_len >= TEXT_MAX) return scan_svc_end(facts(io, &t), SCAN_SVC_DONE);
+  if (prompt(&t) || io->in_full || t.text_len >= TEXT_MAX)
+    return scan_svc_end(facts(io, &t), SCAN_SVC_DONE);
   /* Refuse what was asked, a few rounds at most; then wait for the prompt
    * (the engine's timeout ends a server that never shows one). */
   if (w.len == 0 || s->round >= ROUNDS) return SCAN_SVC_MORE;

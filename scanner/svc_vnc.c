@@ -20,8 +20,8 @@ typedef struct sec_name {
 
 /* IANA "Remote Framebuffer Security Types". */
 static const sec_name sec_names[] = {
-    {1, "none"},   {2, "vnc"},       {5, "ra2"},    {6, "ra2ne"},  {16, "tight"},
-    {17, "ultra"}, {18, "tls"},      {19, "vencrypt"}, {20, "sasl"}, {21, "md5"},
+    {1, "none"},   {2, "vnc"},       {5, "ra2"},        {6, "ra2ne"}, {16, "tight"},
+    {17, "ultra"}, {18, "tls"},      {19, "vencrypt"},  {20, "sasl"}, {21, "md5"},
     {22, "xvp"},   {30, "apple-dh"}, {113, "mslogon2"},
 };
 
@@ -45,7 +45,8 @@ static scan_svc_verdict version(scan_svc_io *io, vnc_state *s) {
   scan_rd_status st = scan_rd_expect(&r, "RFB ", 4);
   if (st == SCAN_RD_OK) st = scan_rd_bytes(&r, 12, &p);
   if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, false);
-  if (!digits(p + 4, 3) || p[7] != '.' || !digits(p + 8, 3) || p[11] != '\n') return SCAN_SVC_NOT_MINE;
+  if (!digits(p + 4, 3) || p[7] != '.' || !digits(p + 8, 3) || p[11] != '\n')
+    return SCAN_SVC_NOT_MINE;
   unsigned major = (unsigned)((p[4] - '0') * 100 + (p[5] - '0') * 10 + (p[6] - '0'));
   unsigned minor = (unsigned)((p[8] - '0') * 100 + (p[9] - '0') * 10 + (p[10] - '0'));
   snprintf(proto, sizeof proto, "%u.%u", major % 1000, minor % 1000);
@@ -91,7 +92,8 @@ static scan_svc_verdict security(scan_svc_io *io, const vnc_state *s) {
     if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, true);
     if (type33 == 0) return refusal(io, &r);
     if (type33 > 255) return SCAN_SVC_ERROR;
-    return scan_svc_end(scan_svc_identify(io, "vnc", true) && type_fact(io, (uint8_t)type33), SCAN_SVC_DONE);
+    return scan_svc_end(scan_svc_identify(io, "vnc", true) && type_fact(io, (uint8_t)type33),
+                        SCAN_SVC_DONE);
   }
   scan_rd_status st = scan_rd_u8(&r, &count);
   if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, true);

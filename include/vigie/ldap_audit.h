@@ -185,6 +185,33 @@ vigie_status ldapa_collect(const ldapa_conn_opts *opts, const char *const *const
 
 /* ------------------------------------------------------------ rules */
 
+/* The predicate language of doc/rules-language.md. */
+typedef struct ldapa_expr ldapa_expr;
+
+/** Parse a predicate.
+ * \param[out] out     the expression; caller frees with ldapa_expr_free
+ * \param[out] column  may be NULL; on a syntax error, the 1-based column
+ * \return VIGIE_OK; VIGIE_ESYNTAX with err "column N: expected X, found Y";
+ *   VIGIE_ETOOBIG over the length, node or nesting limits; VIGIE_ENOMEM. */
+vigie_status ldapa_expr_parse(const char *text, ldapa_expr **out, size_t *column,
+                              vigie_error *err);
+void ldapa_expr_free(ldapa_expr *expr);
+/** The attribute and fact names the predicate reads, distinct ignoring case,
+ * in order of first appearance. \return borrowed, valid while expr lives. */
+size_t ldapa_expr_name_count(const ldapa_expr *expr);
+const char *ldapa_expr_name_at(const ldapa_expr *expr, size_t i);
+/** Whether name (any case) is one of the derived facts of the doc. */
+bool ldapa_expr_is_fact(const char *name);
+/** Evaluate expr on obj, ages counted up to now.
+ * \param[out] read    NULL, or ldapa_expr_name_count(expr) flags: set true
+ *   for each name whose values the evaluation looked at (the evidence)
+ * \param[out] result  whether obj satisfies expr
+ * \return VIGIE_OK, or VIGIE_ESYNTAX when a value cannot be interpreted
+ *   (a bitwise AND on a non-number, an age of a malformed time), err naming
+ *   the attribute and the value. */
+vigie_status ldapa_expr_eval(const ldapa_expr *expr, const ldapa_obj *obj, time_t now, bool *read,
+                             bool *result, vigie_error *err);
+
 typedef enum ldapa_severity {
   LDAPA_SEV_INFO = 0,
   LDAPA_SEV_LOW,
@@ -216,7 +243,11 @@ void ldapa_ruleset_free(ldapa_ruleset *rules);
  * a message naming the file, the line and what is wrong; a duplicate rule ID
  * is an error. Nothing is added when the file fails. */
 vigie_status ldapa_rules_load_file(ldapa_ruleset *rules, const char *path, vigie_error *err);
-/** Load every *.xml of dir, in name order. */
+/** Same as ldapa_rules_load_file on a buffer; name is used in messages. */
+vigie_status ldapa_rules_load_memory(ldapa_ruleset *rules, const char *data, size_t len,
+                                     const char *name, vigie_error *err);
+/** Load every *.xml of dir, in name order. Every file is tried: the good
+ * ones are added even when one fails, and the first failure is returned. */
 vigie_status ldapa_rules_load_dir(ldapa_ruleset *rules, const char *dir, vigie_error *err);
 
 size_t ldapa_rules_count(const ldapa_ruleset *rules);
@@ -228,6 +259,13 @@ const char *ldapa_rule_category(const ldapa_rule *rule);
 /** lang "fr" or "en"; field "title", "description", "rationale", "remediation". */
 const char *ldapa_rule_text(const ldapa_rule *rule, const char *field, const char *lang);
 const char *ldapa_rule_anssi(const ldapa_rule *rule); /* "vuln_..." or NULL */
+/** The reason of a <not-evaluated> rule, or NULL for a rule with checks. Borrowed. */
+const char *ldapa_rule_not_evaluated(const ldapa_rule *rule);
+/** The file the rule was loaded from and (in *line, may be NULL) its line. Borrowed. */
+const char *ldapa_rule_source(const ldapa_rule *rule, int *line);
+/** References: count, and the i-th one's text (\return) and href (*href). Borrowed. */
+size_t ldapa_rule_reference_count(const ldapa_rule *rule);
+const char *ldapa_rule_reference_at(const ldapa_rule *rule, size_t i, const char **href);
 
 /** Every attribute the rules read on set, for the collector (a NULL-ended
  * array owned by rules). */
@@ -237,10 +275,67 @@ const char *const *ldapa_rules_attrs(const ldapa_ruleset *rules, ldapa_set set);
 typedef struct ldapa_result ldapa_result;
 typedef struct ldapa_results ldapa_results;
 
-/** Evaluate every rule of profile on dir. */
+/** Evaluate every rule of profile (ad or openldap: the one ldapa_collect
+ * used; auto is VIGIE_EINVAL) on dir. Rules of the other profile are left
+ * out of the results. The results borrow the rules: free them first.
+ * \param[out] out  caller frees with ldapa_results_free */
 vigie_status ldapa_eval(const ldapa_ruleset *rules, const ldapa_dir *dir, ldapa_profile profile,
                         ldapa_results **out, vigie_error *err);
 void ldapa_results_free(ldapa_results *results);
+
+/* Faults kept per check: the first LDAPA_FAULTS_MAX entries at fault are
+ * kept with their evidence, every one is counted. Evidence keeps at most
+ * LDAPA_EVIDENCE_VALUES values of each attribute, each cut to
+ * LDAPA_EVIDENCE_BYTES bytes, and counts them all. */
+#define LDAPA_FAULTS_MAX 1000
+#define LDAPA_EVIDENCE_VALUES 16
+#define LDAPA_EVIDENCE_BYTES 512
+
+/* One check of a rule as evaluated. Strings are borrowed from the results. */
+typedef struct ldapa_check_outcome {
+  size_t index;          /* the check's place in its rule, from 0 */
+  ldapa_set set;
+  ldapa_outcome outcome; /* pass, fail, not applicable or error */
+  ldapa_severity severity;
+  int level;             /* 1..5, or 0 when the check does not move the level */
+  const char *threshold; /* "count >= 1", "ratio > 0.10", "none" */
+  const char *where;     /* the predicate as written, NULL for true */
+  const char *reason;    /* why error / not applicable, else NULL */
+  size_t at_fault;       /* entries matching where (and of, for a ratio) */
+  size_t considered;     /* entries of the set, or matching of for a ratio */
+  size_t faults_kept;    /* faults kept for a failed check (<= LDAPA_FAULTS_MAX) */
+} ldapa_check_outcome;
+
+typedef struct ldapa_fault ldapa_fault;
+
+size_t ldapa_results_count(const ldapa_results *results);
+/** The i-th result, in rule-set order. Borrowed from results. */
+const ldapa_result *ldapa_results_at(const ldapa_results *results, size_t i);
+/** The collection time and profile the results were computed for. */
+time_t ldapa_results_time(const ldapa_results *results);
+ldapa_profile ldapa_results_profile(const ldapa_results *results);
+/** The rule: borrowed from the rule set, which must outlive the results. */
+const ldapa_rule *ldapa_result_rule(const ldapa_result *result);
+ldapa_outcome ldapa_result_outcome(const ldapa_result *result);
+/** Why the outcome is error, not applicable or not evaluated; else NULL. Borrowed. */
+const char *ldapa_result_reason(const ldapa_result *result);
+/** Number of checks (0 for a not-evaluated rule) and the i-th one; false past the end. */
+size_t ldapa_result_check_count(const ldapa_result *result);
+bool ldapa_result_check(const ldapa_result *result, size_t i, ldapa_check_outcome *out);
+/** The j-th fault kept for check i (failed checks only). Borrowed. */
+const ldapa_fault *ldapa_result_fault(const ldapa_result *result, size_t i, size_t j);
+/** Whether a check of result failed at this level (a rule holding the level down). */
+bool ldapa_result_holds_level(const ldapa_result *result, int level);
+
+/** The entry at fault: its DN and its name (name, sAMAccountName or cn; may be NULL). */
+const char *ldapa_fault_dn(const ldapa_fault *fault);
+const char *ldapa_fault_name(const ldapa_fault *fault);
+/** The attributes the predicate read on this entry (the evidence): count,
+ * then the i-th one's name (\return), values kept (*values, *count) and
+ * total number of values (*total). Borrowed. */
+size_t ldapa_fault_evidence_count(const ldapa_fault *fault);
+const char *ldapa_fault_evidence(const ldapa_fault *fault, size_t i, const ldapa_value **values,
+                                 size_t *count, size_t *total);
 
 /* The ANSSI-style level: min level of failed mapped control points, 5 if
  * none; coverage counts control points evaluated (pass or fail). */

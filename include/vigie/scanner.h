@@ -8,7 +8,10 @@
  *   - scan_store: the results, deduplicated, compact, sorted in place at
  *     the end (sealed) and read back with no copy;
  *   - scan_run_connect / scan_run_syn: the two engines;
- *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines.
+ *   - scan_names / scan_dns: host names of addresses, and the c-ares
+ *     resolver that finds them (targets' A/AAAA, PTR of live hosts);
+ *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines;
+ *   - scan_tls_inspect: TLS versions, weak suites and certificate facts.
  *
  * Ownership follows core.h: *_new / *_free pairs, borrowed pointers say so.
  * No function here exits or prints on its own: statuses go up to main, and
@@ -309,9 +312,6 @@ size_t scan_services_count(const scan_services *services);
 void scan_services_at(const scan_services *services, size_t i, vigie_addr *addr, uint16_t *port,
                       const char **host_name);
 scan_facts *scan_services_facts(scan_services *services, size_t i);
-/** The name a sorted set knows addr by (the first of its ports that has
- * one), or NULL. Borrowed. */
-const char *scan_services_host_name(const scan_services *services, const vigie_addr *addr);
 /** A sorted set's facts for (addr, port), or NULL when not there or when
  * the stage found nothing (no fact). Borrowed. */
 const scan_facts *scan_services_find(const scan_services *services, const vigie_addr *addr,
@@ -320,10 +320,12 @@ const scan_facts *scan_services_find(const scan_services *services, const vigie_
 /* ------------------------------------------------------ service stage */
 
 /* A deep look that blocks (TLS inspection): run on a worker thread with its
- * own connections; writes into facts, which only this call touches. */
+ * own connections; writes into facts, which only this call touches.
+ * starttls is NULL for a port that speaks TLS at once, else the service
+ * whose preamble turns it into TLS ("smtp", "imap"...: scan_starttls_name). */
 typedef vigie_status (*scan_svc_deep_fn)(const vigie_addr *addr, uint16_t port,
-                                         const char *host_name, scan_facts *facts, void *user,
-                                         vigie_error *err);
+                                         const char *host_name, const char *starttls,
+                                         scan_facts *facts, void *user, vigie_error *err);
 
 /* Defaults, as documented in vigie(1). */
 #define SCAN_SVC_DEFAULT_PARALLEL 512u
@@ -373,6 +375,79 @@ typedef struct scan_svc_stats {
  * \return VIGIE_ENOMEM, VIGIE_EIO for epoll or socket failures. */
 vigie_status scan_run_services(const scan_svc_config *cfg, scan_services *services,
                                scan_svc_stats *stats, vigie_error *err);
+
+/* ------------------------------------------------------- TLS inspection */
+
+/* What a TLS service accepts and shows (scanner/svc_tls.c): each protocol
+ * version tried alone, the weak suite families, the certificate and its
+ * chain; facts "tls.*" and "cert.*" (doc/service-facts.md). It opens its own
+ * TCP connections, one per handshake, each bounded by opts->timeout_ms, so
+ * the engine may run it on any worker thread: it keeps no global state (an
+ * OpenSSL library context and its SSL_CTXs live for one call). */
+
+/* The plain-text preamble that turns a connection into TLS (svc_starttls.c). */
+typedef enum scan_starttls {
+  SCAN_STARTTLS_NONE = 0,   /* TLS from the first byte */
+  SCAN_STARTTLS_SMTP = 1,   /* 220, EHLO, STARTTLS, 220 */
+  SCAN_STARTTLS_IMAP = 2,   /* greeting, "a1 STARTTLS", "a1 OK" */
+  SCAN_STARTTLS_POP3 = 3,   /* +OK, STLS, +OK */
+  SCAN_STARTTLS_FTP = 4,    /* 220, AUTH TLS, 234 */
+  SCAN_STARTTLS_LDAP = 5,   /* ExtendedRequest 1.3.6.1.4.1.1466.20037, success */
+  SCAN_STARTTLS_POSTGRESQL = 6 /* SSLRequest, 'S' */
+} scan_starttls;
+
+/** The kind named "smtp", "imap"..., "none". \return false for another name. */
+bool scan_starttls_from_name(const char *name, scan_starttls *out);
+/** "none", "smtp"...: static, do not free. */
+const char *scan_starttls_name(scan_starttls kind);
+
+typedef struct scan_tls_opts {
+  scan_starttls starttls;
+  const char *sni;               /* server name sent, borrowed; NULL sends none */
+  const char *const *host_names; /* borrowed: names the target is known by, for */
+  size_t host_name_count;        /*   cert.name_mismatch (none: the fact is absent) */
+  unsigned timeout_ms;           /* one connection: connect, preamble and handshake; 0 = 5000 */
+  bool test_weak;                /* try the weak suite families (one handshake each) */
+  const char *ca_file;           /* trust anchors for cert.trusted, borrowed; NULL: the system's */
+  bool skip_trust;               /* leave cert.trusted out (offline tests, fuzzing) */
+} scan_tls_opts;
+
+/** Inspect the TLS service at addr:port and add its facts to out (added to
+ * what out holds). A version or suite the server will not take is a fact,
+ * not an error. At most 11 connections, one after the other (4 versions,
+ * SSLv3 where OpenSSL has it, 6 weak families), so at most 11 x timeout_ms.
+ * SIGPIPE is blocked in the calling thread while OpenSSL writes (a pending
+ * one taken), the process's handlers untouched.
+ * \param[in] addr, opts  borrowed for the call
+ * \param[out] out  facts; on failure it may hold those found before it
+ * \return VIGIE_ECONNECT when not one TCP connection could be made,
+ * VIGIE_ETIMEOUT when nothing answered in time, VIGIE_EPROTO when the
+ * STARTTLS preamble broke the protocol, VIGIE_ETLS when OpenSSL itself
+ * failed (err carries its text), VIGIE_ENOMEM. A server that refuses
+ * STARTTLS or every version gives VIGIE_OK with the facts saying so. */
+vigie_status scan_tls_inspect(const vigie_addr *addr, uint16_t port, const scan_tls_opts *opts,
+                              scan_facts *out, vigie_error *err);
+
+/** The cert.* facts of a chain as a server presents it: DER certificates
+ * one after the other, leaf first (at most SCAN_TLS_CHAIN_MAX are read).
+ * Validity is judged at now (Unix seconds); cert.name_mismatch against
+ * opts->host_names; cert.trusted against opts->ca_file or the system store
+ * unless opts->skip_trust. Only those fields of opts are read.
+ * \return VIGIE_ETLS when the first certificate does not parse (err says
+ * why; facts of a later broken one are left out and cert.chain_length
+ * counts the parsed ones), VIGIE_ENOMEM. */
+vigie_status scan_tls_cert_facts(const uint8_t *der, size_t len, const scan_tls_opts *opts,
+                                 int64_t now, scan_facts *out, vigie_error *err);
+
+#define SCAN_TLS_CHAIN_MAX 16
+
+/** Whether a certificate's DNS identifier (a SAN dNSName or a CN, pattern,
+ * len bytes: NULs inside never match) matches host, per RFC 6125 section
+ * 6.4: case-insensitive, a trailing dot ignored, "*" only as the whole
+ * left-most label, matching exactly one non-empty label, and only with at
+ * least two labels after it ("*.example.org", never "*.org" or "f*.org").
+ * An IP address host never matches a DNS identifier. */
+bool scan_tls_name_match(const char *pattern, size_t len, const char *host);
 
 /* The results of a scan: one entry per (address, port), later answers of
  * the same pair ignored; compact (IPv4 entries take 16 bytes) so that a
@@ -508,6 +583,164 @@ vigie_status scan_run_syn(const scan_config *cfg, scan_store *store, scan_stats 
 /** Whether this process may open raw sockets (root or CAP_NET_RAW). */
 bool scan_raw_allowed(void);
 
+/* -------------------------------------------------------------------- DNS */
+
+/* Where a host name comes from: a target the user gave (and that resolved
+ * to the address), a PTR record of the address, or a TLS certificate. */
+typedef enum scan_name_source {
+  SCAN_NAME_TARGET = 1,
+  SCAN_NAME_PTR = 2,
+  SCAN_NAME_CERT = 3
+} scan_name_source;
+
+/** "target", "ptr" or "cert" (our scan XML's source attribute); NULL for
+ * another value. \return static, do not free. */
+const char *scan_name_source_text(scan_name_source source);
+
+/* One (address, name) pair of the map. */
+typedef struct scan_name {
+  vigie_addr addr;
+  const char *name; /* owned by the map */
+  uint8_t source;   /* scan_name_source */
+} scan_name;
+
+/* The host names known for addresses, kept for the outputs. Its life: new,
+ * add (any order, duplicates allowed), sort, then lookups; an add after the
+ * sort needs another sort before the next lookup. A sorted map is only read,
+ * so threads may look up at once (the SYN receiver's JSON lines do). */
+typedef struct scan_names scan_names;
+
+/** \return a new empty map, or NULL on ENOMEM. Free with scan_names_free. */
+scan_names *scan_names_new(void);
+void scan_names_free(scan_names *names);
+/** Add one pair; name is copied, and lowered to lower case with any final
+ * dot removed so that "WWW.Example.ORG." and "www.example.org" are one name.
+ * \return VIGIE_EINVAL for no family, an empty name or one over 253 bytes, an
+ * unknown source; VIGIE_ENOMEM. */
+vigie_status scan_names_add(scan_names *names, const vigie_addr *addr, const char *name,
+                            scan_name_source source);
+/** Add every pair of src to dst (dst then needs a sort). */
+vigie_status scan_names_merge(scan_names *dst, const scan_names *src);
+/** Sort by address, then source (target, ptr, cert), then name, and drop
+ * repeated (address, name, source) triples. Cannot fail. */
+void scan_names_sort(scan_names *names);
+/** The names of addr, in the sorted order: *first points at *count
+ * consecutive entries (borrowed until the next add), *count is 0 when there
+ * are none. \return VIGIE_EINVAL when the map was changed since its sort (a
+ * bug of the caller: the answer would be wrong). names may be NULL: no name. */
+vigie_status scan_names_of(const scan_names *names, const vigie_addr *addr,
+                           const scan_name **first, size_t *count);
+/** Number of pairs (after a sort, distinct ones). */
+size_t scan_names_count(const scan_names *names);
+/** The i-th pair in the map's order. \return false past the end. */
+bool scan_names_at(const scan_names *names, size_t i, scan_name *out);
+
+/** Whether text is a host name vigie resolves: 1 to 253 bytes, dot-separated
+ * labels of 1 to 63 letters, digits, '-' and '_' not starting or ending with
+ * '-', one optional final dot, and not all digits and dots (that is an IPv4
+ * address, which is never sent to DNS). */
+bool scan_dns_name_valid(const char *text);
+
+/** The PTR query name of addr: "4.3.2.1.in-addr.arpa" for 1.2.3.4, the 32
+ * reversed nibbles then "ip6.arpa" for IPv6 (RFC 3596).
+ * \param[out] buf  SCAN_DNS_PTR_NAME_LEN bytes
+ * \return buf, or NULL for an unknown family or a short buffer. */
+#define SCAN_DNS_PTR_NAME_LEN 73
+char *scan_dns_ptr_name(const vigie_addr *addr, char *buf, size_t len);
+
+/** The one boundary where c-ares results become statuses (STYLE habit 6):
+ * not found and no data -> VIGIE_ENOENT; timeout, cancelled, destroyed ->
+ * VIGIE_ETIMEOUT; connection refused -> VIGIE_ECONNECT; server failure,
+ * refused query, bad reply -> VIGIE_EPROTO; bad name -> VIGIE_ESYNTAX; out of
+ * memory -> VIGIE_ENOMEM; a resolv.conf that cannot be read -> VIGIE_EIO;
+ * anything else (misuse) -> VIGIE_EINVAL. The text to keep beside it is
+ * ares_strerror(ares_status). */
+vigie_status scan_dns_status(int ares_status);
+
+/** c-ares needs a process-wide init before any channel: main calls this once
+ * at start, before any thread, and scan_dns_library_cleanup once at the end.
+ * Nothing else in vigie touches c-ares' global state.
+ * \return VIGIE_ENOMEM (or the mapped c-ares status) when it fails. */
+vigie_status scan_dns_library_init(void);
+void scan_dns_library_cleanup(void);
+
+/* Defaults of the resolver: a query that gets no answer is tried again
+ * once, SCAN_DNS_TIMEOUT_MS each time; whatever c-ares does with its own
+ * back-off, no query outlives timeout x tries (10 s): the waiting loop
+ * cancels what is left then. */
+#define SCAN_DNS_TIMEOUT_MS 5000u
+#define SCAN_DNS_TRIES 2u
+
+typedef struct scan_dns_options {
+  /* "ADDR[,ADDR...]", each an IPv4 address, an IPv6 address, or either with
+   * a port (198.18.1.53:5353, [2001:2::53]:53); NULL or "" reads the servers
+   * of /etc/resolv.conf. Borrowed for the call. */
+  const char *servers;
+  unsigned timeout_ms;   /* one try; 0 means SCAN_DNS_TIMEOUT_MS */
+  unsigned tries;        /* 0 means SCAN_DNS_TRIES */
+  vigie_log *log;        /* progress of long resolutions; may be NULL */
+} scan_dns_options;
+
+/* An asynchronous resolver on one c-ares channel: queries are started with
+ * scan_dns_lookup / scan_dns_reverse, any number in flight, and run by
+ * scan_dns_wait. Not thread-safe: one thread owns it. */
+typedef struct scan_dns scan_dns;
+
+/** Set up a resolver. \return VIGIE_ESYNTAX for a bad server list (err names
+ * it), VIGIE_EIO when resolv.conf cannot be read, VIGIE_ENOMEM.
+ * \param[out] out  free with scan_dns_free */
+vigie_status scan_dns_new(const scan_dns_options *options, scan_dns **out, vigie_error *err);
+/** Cancel what is in flight (each callback is called, with VIGIE_ETIMEOUT
+ * and the detail "cancelled"), then free. dns may be NULL. */
+void scan_dns_free(scan_dns *dns);
+/** The servers asked, as text ("198.18.1.53, 2001:2::53"), for messages.
+ * \return borrowed from dns. */
+const char *scan_dns_servers(const scan_dns *dns);
+
+/* The end of a query. Called exactly once per started query: from inside
+ * scan_dns_wait or scan_dns_free, or from the start call itself when the
+ * answer needs no packet (a name of /etc/hosts, "localhost").
+ * status: VIGIE_OK with the answers; VIGIE_ENOENT (no such name, or no record
+ * of the type); VIGIE_ETIMEOUT (no answer within timeout x tries, or
+ * cancelled); VIGIE_ECONNECT (the server refused: nothing listens);
+ * VIGIE_EPROTO (server failure, refused query, bad reply); VIGIE_ENOMEM.
+ * detail is a sentence naming the name or address and the server. Every
+ * pointer is borrowed for the call only. */
+typedef void (*scan_dns_addr_cb)(void *user, vigie_status status, const char *detail,
+                                 const char *name, const vigie_addr *addrs, size_t count);
+typedef void (*scan_dns_ptr_cb)(void *user, vigie_status status, const char *detail,
+                                const vigie_addr *addr, const char *const *names, size_t count);
+
+/** Start resolving every A and AAAA address of name (CNAMEs followed).
+ * \return VIGIE_ESYNTAX for a name scan_dns_name_valid refuses (the
+ * callback is then not called), VIGIE_ENOMEM. */
+vigie_status scan_dns_lookup(scan_dns *dns, const char *name, scan_dns_addr_cb cb, void *user);
+/** Start a PTR query for addr (to the DNS servers only, never a hosts file).
+ * \return VIGIE_EINVAL for no family, VIGIE_ENOMEM. */
+vigie_status scan_dns_reverse(scan_dns *dns, const vigie_addr *addr, scan_dns_ptr_cb cb,
+                              void *user);
+/** Run the queries in flight until every one has ended. Returns early only
+ * when *stop becomes non-zero (stop may be NULL): what is left is then
+ * cancelled. \return VIGIE_OK, or VIGIE_EIO when poll fails. */
+vigie_status scan_dns_wait(scan_dns *dns, volatile sig_atomic_t *stop, vigie_error *err);
+
+/** Resolve names (count of them, all in flight at once) and add each address
+ * to map as SCAN_NAME_TARGET. Names that do not exist are an error listing
+ * every one of them (VIGIE_ENOENT), or with skip_missing a warning each on
+ * the log; a server that does not answer or refuses is always an error
+ * (VIGIE_ETIMEOUT, VIGIE_ECONNECT) naming the server and the names.
+ * \param[out] resolved  names that gave at least one address (may be NULL) */
+vigie_status scan_dns_resolve_names(scan_dns *dns, const char *const *names, size_t count,
+                                    bool skip_missing, scan_names *map, size_t *resolved,
+                                    vigie_error *err);
+/** PTR query of every address (all in flight at once); names found are added
+ * to map as SCAN_NAME_PTR. Failures are not errors (most addresses have no
+ * PTR record): they are counted in *failed (may be NULL) and logged in
+ * verbose mode. \return VIGIE_OK, VIGIE_ENOMEM or VIGIE_EIO. */
+vigie_status scan_dns_reverse_all(scan_dns *dns, const vigie_addr *addrs, size_t count,
+                                  scan_names *map, volatile sig_atomic_t *stop, size_t *failed,
+                                  vigie_error *err);
+
 /* ---------------------------------------------------------------- outputs */
 
 /* What every output format is told about the scan besides its results. */
@@ -528,6 +761,9 @@ typedef struct scan_meta {
   /* Facts of the service stage, borrowed and sorted; NULL when it did not
    * run: the outputs then print no service (or the table's, for nmap). */
   const scan_services *services;
+
+  /* Host names of the addresses (sorted), borrowed; NULL: none known. */
+  const scan_names *names;
 } scan_meta;
 
 /* Where an output reads its results: count of them, the i-th through at(),
@@ -588,7 +824,15 @@ vigie_status scan_output_jsonl(FILE *stream, const scan_result *result);
  * "tls":bool,"facts":{"name":[values]}}; values escaped, bytes outside
  * UTF-8 as U+FFFD. */
 vigie_status scan_output_jsonl_facts(FILE *stream, const scan_result *result,
-                                     const scan_facts *facts);
+                                     const scan_names *names, const scan_facts *facts);
+
+/** The same with "hostnames":["..."] after "ip" when names (sorted, may be
+ * NULL) knows names of the address; names that would make the line longer
+ * than 4 KiB are left out. 
+eturn VIGIE_EINVAL as above, or for an unsorted
+ * map. */
+vigie_status scan_output_jsonl_named(FILE *stream, const scan_result *result,
+                                     const scan_names *names);
 
 /* How a saved scan ran, for --resume: enough to rebuild the same probe
  * order and cookies and to start where it stopped. */
@@ -600,6 +844,7 @@ typedef struct scan_saved {
   scan_mode mode;
   uint64_t next_position;  /* the resume point */
   uint64_t range;          /* the probe index space it walked */
+  scan_names *names;       /* owned: the hosts' <hostname> entries, sorted */
 } scan_saved;
 
 /** Read back our scan XML (for --resume): validated against xsd_path
@@ -607,7 +852,7 @@ typedef struct scan_saved {
  * result added to store, the run's facts in saved (free it with
  * scan_saved_free, also after a failure). "syn-ack" reads as
  * SCAN_REASON_CONNECTED in a connect-mode file, as SCAN_REASON_SYN_ACK in a
- * SYN one. Errors name the file and line. After a failure the store may hold
+ * SYN one. The hosts' names go to saved->names. Errors name the file and line. After a failure the store may hold
  * part of the file: throw it away. */
 vigie_status scan_input_xml(const char *path, const char *xsd_path, scan_store *store,
                             scan_saved *saved, vigie_error *err);

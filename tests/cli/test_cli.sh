@@ -23,7 +23,7 @@ expect() {
   fi
 }
 
-echo "1..46"
+echo "1..69"
 expect "--help exits 0" 0 "" -- --help
 grep -q "^Usage: vigie" "$tmp/out" && ok "--help prints usage on stdout" || not_ok "--help prints usage on stdout"
 grep -q "targets" "$tmp/out" && ok "--help lists the targets command" || not_ok "--help lists the targets command"
@@ -77,4 +77,39 @@ printf '<probes xmlns="urn:vigie:service-probes:1" version="1">\n<probe name="a"
 expect "a bad probes file is refused with its line" 2 "bad-probes.xml:3" -- services --probes "$tmp/bad-probes.xml" 127.0.0.1:9
 printf '# a list\n198.18.0.1\n' >"$tmp/list.txt"
 expect "services -iL names the file and line" 2 "list.txt:2" -- services -iL "$tmp/list.txt"
+# vigie rules: validate names the file and line; list reads a rule directory.
+data=${VIGIE_TEST_DATA:?VIGIE_TEST_DATA must point to tests/data}
+expect "rules validate of good files" 0 "" -- rules validate "$data/rules/good/ad-sample.xml" "$data/rules/good/openldap-sample.xml"
+[ "$(grep -c ': OK$' "$tmp/out")" -eq 2 ] && ok "rules validate prints OK per file" || not_ok "rules validate prints OK per file"
+expect "rules validate of a bad predicate names file, line and column" 2 \
+  "predicate.xml:17: rule B-TST-001: where=\"enabled and\": column 12" -- rules validate "$data/rules/bad/predicate.xml"
+expect "rules validate goes on after a bad file" 2 "bad-ratio.xml:13: " -- \
+  rules validate "$data/rules/bad/bad-ratio.xml" "$data/rules/good/ad-sample.xml"
+grep -q 'ad-sample.xml: OK' "$tmp/out" && ok "the good file after a bad one is still OK" || not_ok "the good file after a bad one is still OK"
+expect "rules validate catches an ID used in two files" 2 "already defined in" -- \
+  rules validate "$data/rules/good/ad-sample.xml" "$data/rules/good/ad-sample.xml"
+expect "rules validate without a file" 2 "needs at least one FILE" -- rules validate
+expect "rules without an action" 2 "no action given" -- rules
+expect "rules with an unknown action" 2 'unknown action "show"' -- rules show
+# Every shipped rule file validates (schema, predicates, names, unique IDs).
+rules=${VIGIE_RULES_DIR:?VIGIE_RULES_DIR must point to rules/}
+expect "every shipped directory rule file validates" 0 "" -- rules validate "$rules"/ad/*.xml "$rules"/openldap/*.xml
+[ "$(grep -c ': OK$' "$tmp/out")" -eq "$(ls "$rules"/ad/*.xml "$rules"/openldap/*.xml | wc -l)" ] &&
+  ok "each shipped rule file reported OK" || not_ok "each shipped rule file reported OK"
+expect "rules list of a directory" 0 "" -- rules list --rules "$data/rules/good" --profile openldap --lang fr
+grep -q '^T-OL-PWD-001 *openldap *critical *- *Mots de passe en clair$' "$tmp/out" && ! grep -q '^T-KRB' "$tmp/out" \
+  && ok "rules list shows only the openldap rule, in French" || { not_ok "rules list shows only the openldap rule, in French"; sed 's/^/#   /' "$tmp/out"; }
+expect "rules list --profile of an unknown profile" 2 '"samba": ad or openldap' -- rules list --profile samba
+# DNS options; none of these sends a query (-n, or a server list refused first).
+expect "targets -n lists a name as given" 0 "" -- targets -n host.example.org 198.18.0.1
+[ "$(cat "$tmp/out")" = "$(printf '198.18.0.1\nhost.example.org')" ] \
+  && ok "-n: the name follows the addresses, unresolved" || not_ok "-n: the name follows the addresses, unresolved"
+expect "targets -n --count counts a name as one address" 0 "" -- targets -n --count -p 22 198.18.0.0/30 host.example.org
+grep -q "^probes: 5$" "$tmp/out" && ok "-n: probes = (4 + 1 name) x 1" || { not_ok "-n: probes = (4 + 1 name) x 1"; sed 's/^/#   /' "$tmp/out"; }
+expect "scan -n with a host name is refused" 2 'given with -n' -- scan -n --connect -p 80 host.example.org
+expect "--dns-servers with a name is refused" 2 '"ns.example.org"' -- targets --dns-servers ns.example.org host.example.org
+expect "--dns-servers with an empty item is refused" 2 'expected addresses separated by commas' -- targets --dns-servers 127.0.0.1,,127.0.0.2 host.example.org
+expect "scan --help documents the DNS options" 0 "" -- scan --help
+grep -q -- "--no-ptr" "$tmp/out" && grep -q -- "--dns-servers" "$tmp/out" && grep -q -- "--skip-unresolved" "$tmp/out" \
+  && ok "scan --help lists --no-ptr, --dns-servers, --skip-unresolved" || not_ok "scan --help lists --no-ptr, --dns-servers, --skip-unresolved"
 [ "$failed" -eq 0 ]

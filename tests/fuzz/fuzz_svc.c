@@ -29,7 +29,8 @@ static const scan_svc_module *pick(const uint8_t **data, size_t *size) {
   return scan_svc_all[(*data)[0] % count];
 }
 
-static scan_svc_verdict call(const scan_svc_module *m, scan_svc_io *io, const uint8_t *p, size_t len, bool full) {
+static scan_svc_verdict call(const scan_svc_module *m, scan_svc_io *io, const uint8_t *p,
+                             size_t len, bool full) {
   uint8_t *copy = malloc(len ? len : 1);
   if (copy == NULL) abort();
   memcpy(copy, p, len);
@@ -42,7 +43,8 @@ static scan_svc_verdict call(const scan_svc_module *m, scan_svc_io *io, const ui
   return v;
 }
 
-static scan_svc_verdict feed(const scan_svc_module *m, scan_svc_io *io, const uint8_t *p, size_t len, size_t chunk) {
+static scan_svc_verdict feed(const scan_svc_module *m, scan_svc_io *io, const uint8_t *p,
+                             size_t len, size_t chunk) {
   scan_svc_verdict v = SCAN_SVC_MORE;
   size_t step = chunk ? chunk : len;
   for (size_t at = 0; at < len && v == SCAN_SVC_MORE;) {
@@ -62,8 +64,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   void *state = calloc(1, m->state_size ? m->state_size : 1);
   scan_facts *facts = scan_facts_new();
   if (state == NULL || facts == NULL) abort();
-  scan_svc_io io = {.out = out, .facts = facts, .state = state, .intrusive = flags & 0x10,
-                    .host_name = flags & 0x20 ? "fuzz.example" : NULL, .port = m->ports[0]};
+  scan_svc_io io = {.out = out,
+                    .facts = facts,
+                    .state = state,
+                    .intrusive = flags & 0x10,
+                    .host_name = flags & 0x20 ? "fuzz.example" : NULL,
+                    .port = m->ports[0]};
   scan_svc_verdict v = m->start(&io);
   while ((v == SCAN_SVC_MORE || v == SCAN_SVC_NEXT) && size > 0) {
     const uint8_t *sep = memmem(data, size, "VSEP", 4);

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FILE *mem = open_memstream(&buf, &len);
   scan_result r = {.addr = {.family = 2, .v4 = 0x7f000001}, .port = 1, .state = 1, .reason = 4};
   if (mem != NULL) {
-    if (scan_output_jsonl_facts(mem, &r, facts) != VIGIE_OK) abort();
+    if (scan_output_jsonl_facts(mem, &r, NULL, facts) != VIGIE_OK) abort();
     fclose(mem);
     if (len == 0 || memchr(buf, '\n', len) != buf + len - 1) abort(); /* one line exactly */
     free(buf);

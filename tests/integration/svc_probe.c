@@ -60,7 +60,8 @@ static int dial(const probe_opts *o) {
   int err = 0;
   socklen_t el = sizeof err;
   if ((connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) ||
-      poll(&p, 1, o->timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
+      poll(&p, 1, o->timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
+      err != 0) {
     fprintf(stderr, "svc_probe: cannot connect to %s port %u: %s\n", o->address, o->port,
             strerror(err ? err : ETIMEDOUT));
     close(fd);
@@ -86,8 +87,10 @@ static void print_facts(const scan_facts *facts) {
     printf("%s=", name);
     for (size_t j = 0; j < len; j++) {
       unsigned char c = (unsigned char)value[j];
-      if (c >= 0x20 && c < 0x7f && c != '\\') putchar(c);
-      else printf("\\x%02x", c);
+      if (c >= 0x20 && c < 0x7f && c != '\\')
+        putchar(c);
+      else
+        printf("\\x%02x", c);
     }
     putchar('\n');
   }
@@ -95,7 +98,8 @@ static void print_facts(const scan_facts *facts) {
 
 /* One step: read until the module decides, the peer closes, the buffer
  * fills or the time runs out (the last three call step with in_full). */
-static scan_svc_verdict run_step(const probe_opts *o, int fd, scan_svc_io *io, uint8_t *in, unsigned step) {
+static scan_svc_verdict run_step(const probe_opts *o, int fd, scan_svc_io *io, uint8_t *in,
+                                 unsigned step) {
   size_t len = 0;
   scan_svc_verdict v = SCAN_SVC_MORE;
   while (v == SCAN_SVC_MORE) {
@@ -106,7 +110,8 @@ static scan_svc_verdict run_step(const probe_opts *o, int fd, scan_svc_io *io, u
     if (!full) len += (size_t)n;
     io->in = in, io->in_len = len, io->in_full = full || len == SCAN_SVC_IN_MAX, io->out_len = 0;
     v = o->module->step(io);
-    if (io->in_full && v == SCAN_SVC_MORE) v = SCAN_SVC_ERROR; /* the contract: no MORE after in_full */
+    if (io->in_full && v == SCAN_SVC_MORE)
+      v = SCAN_SVC_ERROR; /* the contract: no MORE after in_full */
   }
   save(o, step, in, len);
   return v;
@@ -118,8 +123,12 @@ static int run(const probe_opts *o) {
   scan_facts *facts = scan_facts_new();
   int fd = dial(o);
   if (fd < 0 || state == NULL || facts == NULL) return 2;
-  scan_svc_io io = {.out = out, .facts = facts, .state = state, .intrusive = o->intrusive,
-                    .host_name = o->name, .port = o->port};
+  scan_svc_io io = {.out = out,
+                    .facts = facts,
+                    .state = state,
+                    .intrusive = o->intrusive,
+                    .host_name = o->name,
+                    .port = o->port};
   scan_svc_verdict v = o->module->start(&io);
   for (unsigned step = 0; v == SCAN_SVC_NEXT || v == SCAN_SVC_MORE; step++) {
     if (io.out_len > 0 && send(fd, out, io.out_len, MSG_NOSIGNAL) != (ssize_t)io.out_len) {
@@ -139,17 +148,24 @@ static int run(const probe_opts *o) {
 int main(int argc, char **argv) {
   probe_opts o = {.timeout_ms = 5000};
   if (argc < 4 || (o.module = scan_svc_by_name(argv[1])) == NULL) {
-    fprintf(stderr, "usage: svc_probe MODULE ADDRESS PORT [--intrusive] [--name HOST] [--timeout S] [--save DIR]\n");
+    fprintf(stderr,
+            "usage: svc_probe MODULE ADDRESS PORT [--intrusive] [--name HOST] [--timeout S] "
+            "[--save DIR]\n");
     return 2;
   }
   o.address = argv[2];
   o.port = (uint16_t)strtoul(argv[3], NULL, 10);
   for (int i = 4; i < argc; i++) {
-    if (strcmp(argv[i], "--intrusive") == 0) o.intrusive = true;
-    else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) o.name = argv[++i];
-    else if (strcmp(argv[i], "--save") == 0 && i + 1 < argc) o.save = argv[++i];
-    else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) o.timeout_ms = (int)(strtod(argv[++i], NULL) * 1000);
-    else return fprintf(stderr, "svc_probe: unknown option %s\n", argv[i]), 2;
+    if (strcmp(argv[i], "--intrusive") == 0)
+      o.intrusive = true;
+    else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+      o.name = argv[++i];
+    else if (strcmp(argv[i], "--save") == 0 && i + 1 < argc)
+      o.save = argv[++i];
+    else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
+      o.timeout_ms = (int)(strtod(argv[++i], NULL) * 1000);
+    else
+      return fprintf(stderr, "svc_probe: unknown option %s\n", argv[i]), 2;
   }
   return run(&o);
 }

@@ -31,6 +31,14 @@ EXPECTED_TRUTH="\
 2001:2::10 8080 closed http-proxy
 198.18.0.10 8443 filtered https-alt
 2001:2::10 8443 filtered https-alt
+198.18.0.10 23 open telnet
+2001:2::10 23 open telnet
+198.18.0.10 3306 open mysql
+2001:2::10 3306 open mysql
+198.18.0.10 5900 open vnc
+2001:2::10 5900 open vnc
+198.18.0.10 6379 open redis
+2001:2::10 6379 open redis
 198.18.0.20 22 open ssh
 2001:2::20 22 open ssh
 198.18.0.20 104 open dicom
@@ -45,10 +53,12 @@ EXPECTED_TRUTH="\
 2001:2::20 1433 filtered ms-sql-s
 198.18.0.20 3306 closed mysql
 2001:2::20 3306 closed mysql
+198.18.0.20 3389 open ms-wbt-server
+2001:2::20 3389 open ms-wbt-server
 198.18.0.20 5432 open postgresql
 2001:2::20 5432 open postgresql"
 N_TRUTH=$(wc -l <<<"$EXPECTED_TRUTH")
-PLAN=$((37 + N_TRUTH))
+PLAN=$((41 + N_TRUTH))
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "1..0 # SKIP needs root (network namespaces, daemons on ports below 1024)"
@@ -82,9 +92,24 @@ skip_rest() {   # every test left is reported as failed (the plan stays honest)
 # in_scan CMD...: run from the scanner's namespace, bounded in time.
 in_scan() { timeout 10 ip netns exec "$NS_SCAN" "$@"; }
 
-# Daemon processes (not zombies) of the kinds the lab starts, as "pid comm" lines.
+# Daemon processes (not zombies) of the kinds the lab starts, as "pid comm" lines. Those
+# inside another lab's named network namespace (a concurrent lab of another prefix, whose
+# daemons come and go while this test runs) are left out: they are none of ours.
+foreign_netns() {
+  local f
+  for f in /run/netns/*; do
+    [[ -e $f && ${f##*/} != "$VIGIE_LAB_PREFIX"-* ]] && stat -L -c %i "$f" 2>/dev/null
+  done
+  return 0
+}
 daemon_procs() {
-  ps -e -o pid=,stat=,comm= | awk '$2 !~ /^Z/ && $3 ~ /^(nginx|sshd|slapd|postgres|smbd|smbd-notifyd|cleanupd|samba-dcerpcd|vsftpd|storescp|master|qmgr|pickup|postlogd)$/ {print $1, $3}' | LC_ALL=C sort
+  local skip pid comm ino
+  skip=" $(foreign_netns | tr '\n' ' ') "
+  ps -e -o pid=,stat=,comm= | awk '$2 !~ /^Z/ && $3 ~ /^(nginx|sshd|slapd|postgres|smbd|smbd-notifyd|cleanupd|samba-dcerpcd|vsftpd|storescp|master|qmgr|pickup|postlogd|redis-server|mariadbd|inetutils-inetd|telnetd|Xvnc|xrdp)$/ {print $1, $3}' |
+    while read -r pid comm; do
+      ino=$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null) || continue
+      [[ $skip == *" $ino "* ]] || echo "$pid $comm"
+    done | LC_ALL=C sort
 }
 
 lab_is_down=0
@@ -154,6 +179,15 @@ if status != 0 or cmd != 0 or size != 65:
     sys.exit('bad NEGOTIATE answer: status %#x command %d' % (status, cmd))
 print('SMB2 NEGOTIATE ok, dialect %#06x' % dialect)
 EOF
+}
+
+redis_ping() {   # redis_ping ADDR: an unauthenticated PING is answered
+  local line
+  # shellcheck disable=SC2016 # expanded by the inner bash, inside the scan namespace
+  line=$(in_scan bash -c 'exec 3<>"/dev/tcp/$1/6379" && printf "PING\r\n" >&3 && IFS= read -r -t 5 line <&3 && printf "%s\n" "$line"' _ "$1") ||
+    { echo "no answer from $1 port 6379"; return 1; }
+  echo "$line"
+  [[ $line == $'+PONG\r' ]]
 }
 
 # probe ADDR PORT STATE: what a TCP connect from the scan namespace says matches STATE.
@@ -243,6 +277,10 @@ ok "PostgreSQL IPv6 SCRAM login and query" pg_login "$DATA6"
 ok "SMB2 NEGOTIATE IPv4 port 445" smb2_negotiate "$DATA4" 445
 ok "SMB2 NEGOTIATE IPv6 port 445" smb2_negotiate "$DATA6" 445
 ok "SMB2 NEGOTIATE IPv4 port 139" smb2_negotiate "$DATA4" 139
+ok "VNC RFB banner IPv4 (Xvnc)" banner "$WEB4" 5900 '^RFB 003\.008$'
+ok "VNC RFB banner IPv6 (Xvnc)" banner "$WEB6" 5900 '^RFB 003\.008$'
+ok "Redis PING IPv4 answers +PONG" redis_ping "$WEB4"
+ok "Redis PING IPv6 answers +PONG" redis_ping "$WEB6"
 ok "DICOM C-ECHO to LAB-PACS (echoscu)" in_scan echoscu -to 5 -ta 5 -td 5 -aec LAB-PACS "$DATA4" 104
 ok "lab.sh truth lists exactly the expected ports and states" \
   diff <(sort <<<"$EXPECTED_TRUTH") <(bash "$LAB" truth | tr '\t' ' ' | sort)

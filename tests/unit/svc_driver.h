@@ -19,7 +19,8 @@ typedef struct svc_answer {
   size_t len;
 } svc_answer;
 
-#define SVC_ANSWER(s) {s, sizeof s - 1}
+#define SVC_ANSWER(s) \
+  { s, sizeof s - 1 }
 
 /* One conversation with a server and what the module must make of it. */
 typedef struct svc_spec {
@@ -52,8 +53,10 @@ static inline void svc_facts_text(const scan_facts *facts, char *buf, size_t cap
     at += (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "%s=", name);
     for (size_t j = 0; j < len && at < cap; j++) {
       unsigned char c = (unsigned char)value[j];
-      if (c >= 0x20 && c < 0x7f && c != '\\') buf[at++] = (char)c;
-      else at += (size_t)snprintf(buf + at, cap - at, "\\x%02x", c);
+      if (c >= 0x20 && c < 0x7f && c != '\\')
+        buf[at++] = (char)c;
+      else
+        at += (size_t)snprintf(buf + at, cap - at, "\\x%02x", c);
     }
     if (at < cap) buf[at++] = '\n';
     if (at < cap) buf[at] = '\0';
@@ -62,8 +65,8 @@ static inline void svc_facts_text(const scan_facts *facts, char *buf, size_t cap
 }
 
 /* One call of step on the first len bytes of data. */
-static inline scan_svc_verdict svc_call(const scan_svc_module *m, scan_svc_io *io, const uint8_t *data,
-                                        size_t len, bool full) {
+static inline scan_svc_verdict svc_call(const scan_svc_module *m, scan_svc_io *io,
+                                        const uint8_t *data, size_t len, bool full) {
   uint8_t *copy = malloc(len ? len : 1);
   if (copy == NULL) abort();
   if (len) memcpy(copy, data, len);
@@ -75,8 +78,8 @@ static inline scan_svc_verdict svc_call(const scan_svc_module *m, scan_svc_io *i
 
 /* A step's answer: fed chunk by chunk while the module wants MORE, then
  * once with in_full (the peer closed). */
-static inline scan_svc_verdict svc_step(const scan_svc_module *m, scan_svc_io *io, const uint8_t *data,
-                                        size_t len, size_t chunk) {
+static inline scan_svc_verdict svc_step(const scan_svc_module *m, scan_svc_io *io,
+                                        const uint8_t *data, size_t len, size_t chunk) {
   scan_svc_verdict v = SCAN_SVC_MORE;
   size_t step = chunk ? chunk : len;
   for (size_t at = 0; at < len && v == SCAN_SVC_MORE;) {
@@ -91,13 +94,18 @@ static inline scan_svc_verdict svc_step(const scan_svc_module *m, scan_svc_io *i
 #define SVC_NEXT_EMPTY 100
 
 /* The whole conversation; facts into facts. \return the last verdict. */
-static inline int svc_run(const svc_spec *spec, const svc_feed *feed, scan_facts *facts, size_t *steps) {
+static inline int svc_run(const svc_spec *spec, const svc_feed *feed, scan_facts *facts,
+                          size_t *steps) {
   const scan_svc_module *m = spec->module;
   uint8_t out[SCAN_SVC_OUT_MAX];
   void *state = calloc(1, m->state_size ? m->state_size : 1);
   if (state == NULL) abort();
-  scan_svc_io io = {.out = out, .facts = facts, .state = state, .intrusive = spec->intrusive,
-                    .host_name = spec->host, .port = spec->port};
+  scan_svc_io io = {.out = out,
+                    .facts = facts,
+                    .state = state,
+                    .intrusive = spec->intrusive,
+                    .host_name = spec->host,
+                    .port = spec->port};
   int v = (int)m->start(&io);
   size_t k = 0;
   for (; k < spec->n && (v == SCAN_SVC_MORE || v == SCAN_SVC_NEXT); k++) {
@@ -105,7 +113,8 @@ static inline int svc_run(const svc_spec *spec, const svc_feed *feed, scan_facts
     bool cut = k == feed->cut_step;
     if (cut && feed->cut_len < len) len = feed->cut_len;
     v = (int)svc_step(m, &io, spec->answers[k].data, len, feed->chunk);
-    if (v == SCAN_SVC_NEXT && (io.out_len == 0 || io.out_len > SCAN_SVC_OUT_MAX)) v = SVC_NEXT_EMPTY;
+    if (v == SCAN_SVC_NEXT && (io.out_len == 0 || io.out_len > SCAN_SVC_OUT_MAX))
+      v = SVC_NEXT_EMPTY;
     if (cut) break;
   }
   if (steps != NULL) *steps = k;
@@ -162,8 +171,9 @@ static inline void svc_check_cuts(test_ctx *ctx, const svc_spec *spec) {
       scan_facts *facts = scan_facts_new();
       if (facts == NULL) abort();
       int v = svc_run(spec, &feed, facts, NULL);
-      CHECKF(v == SCAN_SVC_DONE || v == SCAN_SVC_ERROR || v == SCAN_SVC_NOT_MINE || v == SCAN_SVC_NEXT,
-             "%s: step %zu cut at %zu: verdict %s", spec->name, k, len, svc_verdict_name(v));
+      CHECKF(
+          v == SCAN_SVC_DONE || v == SCAN_SVC_ERROR || v == SCAN_SVC_NOT_MINE || v == SCAN_SVC_NEXT,
+          "%s: step %zu cut at %zu: verdict %s", spec->name, k, len, svc_verdict_name(v));
       scan_facts_free(facts);
     }
   }
@@ -183,7 +193,10 @@ static inline int svc_first(const scan_svc_module *m, const svc_answer *a) {
 /* A capture from a real server, in tests/data/svc (see svc_probe --save),
  * read once and kept until exit (the cache is reachable: no leak). */
 static inline svc_answer svc_load(const char *file) {
-  static struct { char name[64]; svc_answer a; } cache[256];
+  static struct {
+    char name[64];
+    svc_answer a;
+  } cache[256];
   static size_t cached;
   const char *dir = getenv("VIGIE_TEST_DATA");
   char path[4096];
@@ -231,11 +244,12 @@ static inline size_t svc_cases(svc_case *out, size_t cap) {
     char files[512];
     int used = 0;
     if (line[0] == '#' || line[0] == '\n') continue;
-    if (sscanf(line, "%15s %63s %15s %u %63s %15s %511[^\n]", c->group, c->name, c->module, &c->port, c->flags,
-               c->verdict, files) != 7)
+    if (sscanf(line, "%15s %63s %15s %u %63s %15s %511[^\n]", c->group, c->name, c->module,
+               &c->port, c->flags, c->verdict, files) != 7)
       continue;
     c->nfiles = 0;
-    for (char *p = files; c->nfiles < 8 && sscanf(p, "%63s%n", c->files[c->nfiles], &used) == 1; p += used)
+    for (char *p = files; c->nfiles < 8 && sscanf(p, "%63s%n", c->files[c->nfiles], &used) == 1;
+         p += used)
       c->nfiles++;
     n++;
   }
@@ -263,8 +277,8 @@ static inline bool svc_expected(const char *name, char *buf, size_t cap) {
 }
 
 /* A case as a spec; answers and facts are the caller's storage. */
-static inline bool svc_case_spec(test_ctx *ctx, const svc_case *c, svc_spec *spec, svc_answer *answers,
-                                 char *facts, size_t cap) {
+static inline bool svc_case_spec(test_ctx *ctx, const svc_case *c, svc_spec *spec,
+                                 svc_answer *answers, char *facts, size_t cap) {
   memset(spec, 0, sizeof *spec);
   spec->name = c->name;
   spec->module = scan_svc_by_name(c->module);
@@ -300,8 +314,10 @@ static inline void svc_check_group(test_ctx *ctx, const char *group, bool cuts) 
     if (strcmp(cases[i].group, group) != 0) continue;
     ran++;
     if (!svc_case_spec(ctx, &cases[i], &spec, answers, facts, sizeof facts)) continue;
-    if (cuts) svc_check_cuts(ctx, &spec);
-    else svc_check_fragments(ctx, &spec);
+    if (cuts)
+      svc_check_cuts(ctx, &spec);
+    else
+      svc_check_fragments(ctx, &spec);
   }
   CHECKF(ran > 0, "no case of group %s", group);
 }
@@ -317,7 +333,8 @@ static inline void svc_check_not_mine(test_ctx *ctx, const char *group) {
     for (size_t j = 0; j < i; j++) first_of_module &= strcmp(cases[j].module, cases[i].module) != 0;
     if (m == NULL || strcmp(cases[i].group, group) != 0 || !first_of_module) continue;
     for (size_t j = 0; j < n; j++) {
-      if (strcmp(cases[j].module, cases[i].module) == 0 || strcmp(cases[j].verdict, "done") != 0) continue;
+      if (strcmp(cases[j].module, cases[i].module) == 0 || strcmp(cases[j].verdict, "done") != 0)
+        continue;
       svc_answer a = svc_load(cases[j].files[0]);
       int v = svc_first(m, &a);
       CHECKF(v == SCAN_SVC_NOT_MINE, "module %s on %s's first answer: %s", m->name, cases[j].name,

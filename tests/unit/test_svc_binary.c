@@ -17,15 +17,20 @@ static size_t request(const scan_svc_module *m, uint8_t *out) {
   return v == SCAN_SVC_NEXT ? io.out_len : 0;
 }
 
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]; }
+static uint32_t be32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
 
 TEST(requests_declare_their_own_length) {
   uint8_t out[SCAN_SVC_OUT_MAX];
   size_t n = request(&scan_svc_postgresql, out);
   CHECK(n == 8 && memcmp(out, "\x00\x00\x00\x08\x04\xd2\x16\x2f", 8) == 0); /* SSLRequest */
   n = request(&scan_svc_rdp, out);
-  CHECK(n > 11 && out[0] == 3 && (size_t)(out[2] << 8 | out[3]) == n && out[4] == n - 5 && out[5] == 0xe0);
+  CHECK(n > 11 && out[0] == 3 && (size_t)(out[2] << 8 | out[3]) == n && out[4] == n - 5 &&
+        out[5] == 0xe0);
   CHECK(n > 8 && le32(out + n - 4) == 1); /* TLS alone: see svc_rdp.c */
   n = request(&scan_svc_smb, out);
   CHECK(n > 40 && be32(out) == n - 4 && memcmp(out + 4, "\xffSMB\x72", 5) == 0);
@@ -47,7 +52,8 @@ TEST(ldap_request_is_consistent_ber) {
   size_t n = request(&scan_svc_ldap, out);
   REQUIRE(n > 40);
   CHECK(out[0] == 0x30 && out[1] == 0x82 && (size_t)(out[2] << 8 | out[3]) == n - 4);
-  CHECK(memcmp(out + 4, "\x02\x01\x01\x63\x82", 5) == 0 && (size_t)(out[9] << 8 | out[10]) == n - 11);
+  CHECK(memcmp(out + 4, "\x02\x01\x01\x63\x82", 5) == 0 &&
+        (size_t)(out[9] << 8 | out[10]) == n - 11);
   CHECK(memcmp(out + 11, "\x04\x00\x0a\x01\x00", 5) == 0); /* base "", scope base */
 }
 
@@ -62,13 +68,17 @@ TEST(smb_upgrades_to_smb2_negotiate) {
   REQUIRE(scan_svc_smb.start(&io) == SCAN_SVC_NEXT);
   io.in = a.data, io.in_len = a.len;
   REQUIRE(scan_svc_smb.step(&io) == SCAN_SVC_NEXT);
-  CHECK(io.out_len > 4 + 64 + 36 && be32(out) == io.out_len - 4 && memcmp(out + 4, "\xfeSMB", 4) == 0);
-  CHECK(le32(out + 4 + 24) == 1);                         /* message id */
+  CHECK(io.out_len > 4 + 64 + 36 && be32(out) == io.out_len - 4 &&
+        memcmp(out + 4, "\xfeSMB", 4) == 0);
+  CHECK(le32(out + 4 + 24) == 1);                                /* message id */
   CHECK(out[4 + 64 + 2] == 5 && le32(out + 4 + 64 + 28) == 112); /* dialects, context offset */
   CHECK_STR(scan_facts_get(facts, "smb.v1"), "false");
   scan_facts_free(facts);
 }
 
-TEST_MAIN(TEST_CASE_ENTRY(binary_cases_whole_and_fragmented), TEST_CASE_ENTRY(binary_cases_cut_at_every_length),
-          TEST_CASE_ENTRY(binary_modules_refuse_other_protocols), TEST_CASE_ENTRY(requests_declare_their_own_length),
-          TEST_CASE_ENTRY(ldap_request_is_consistent_ber), TEST_CASE_ENTRY(smb_upgrades_to_smb2_negotiate))
+TEST_MAIN(TEST_CASE_ENTRY(binary_cases_whole_and_fragmented),
+          TEST_CASE_ENTRY(binary_cases_cut_at_every_length),
+          TEST_CASE_ENTRY(binary_modules_refuse_other_protocols),
+          TEST_CASE_ENTRY(requests_declare_their_own_length),
+          TEST_CASE_ENTRY(ldap_request_is_consistent_ber),
+          TEST_CASE_ENTRY(smb_upgrades_to_smb2_negotiate))

@@ -288,7 +288,7 @@ TEST(hostile_servers) {
   size_t size = 0;
   FILE *mem = open_memstream(&buf, &size);
   REQUIRE(mem != NULL);
-  CHECK(scan_output_jsonl_facts(mem, &r, f) == VIGIE_OK);
+  CHECK(scan_output_jsonl_facts(mem, &r, NULL, f) == VIGIE_OK);
   fclose(mem);
   CHECK(buf != NULL && strchr(buf, '\n') == buf + size - 1); /* one line */
   CHECK(buf != NULL && strstr(buf, "\\u0000\\u001b[31m<script>") != NULL);
@@ -317,8 +317,10 @@ TEST(stop_keeps_what_was_found) {
 
 /* A deep look runs on a worker for TLS ports only, its facts merged. */
 static vigie_status deep_mark(const vigie_addr *addr, uint16_t port, const char *host_name,
-                              scan_facts *facts, void *user, vigie_error *err) {
+                              const char *starttls, scan_facts *facts, void *user,
+                              vigie_error *err) {
   (void)addr, (void)host_name, (void)err;
+  if (starttls != NULL) return VIGIE_EINVAL; /* the TLS port speaks TLS at once */
   int *calls = user;
   __atomic_add_fetch(calls, 1, __ATOMIC_SEQ_CST);
   char text[16];
@@ -419,7 +421,11 @@ TEST(outputs_round_trip) {
                    .time_us = 1700000000000000};
   scan_result_source src = scan_source_array(&r, 1);
   scan_stats stats = {0};
-  scan_meta meta = {.args = "t",
+  scan_names *names = scan_names_new();
+  REQUIRE(names != NULL && scan_names_add(names, &a, "ftp.example.test", SCAN_NAME_TARGET) == VIGIE_OK);
+  scan_names_sort(names);
+  scan_meta meta = {.names = names,
+                    .args = "t",
                     .mode = SCAN_MODE_CONNECT,
                     .start_us = r.time_us,
                     .end_us = r.time_us,
@@ -445,7 +451,11 @@ TEST(outputs_round_trip) {
   REQUIRE(g != NULL && scan_facts_at(g, 0, NULL, &value, &len));
   CHECK(len == sizeof raw - 1 && memcmp(value, raw, len) == 0);
   CHECK_STR(scan_facts_get(g, "product"), "vsftpd");
-  CHECK_STR(scan_services_host_name(back, &a), "ftp.example.test");
+  const scan_name *got = NULL;
+  size_t count = 0;
+  scan_names_sort(saved.names);
+  CHECK(scan_names_of(saved.names, &a, &got, &count) == VIGIE_OK && count == 1);
+  CHECK(count == 1 && strcmp(got[0].name, "ftp.example.test") == 0);
   /* nmap XML: probed, conf 10, tunnel ssl. */
   char *buf = NULL;
   size_t size = 0;
@@ -462,6 +472,7 @@ TEST(outputs_round_trip) {
   scan_store_free(store);
   scan_services_free(sv);
   scan_services_free(back);
+  scan_names_free(names);
 }
 
 static const test_case cases[] = {TEST_CASE_ENTRY(outputs_round_trip),

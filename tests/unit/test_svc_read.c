@@ -87,7 +87,8 @@ TEST(ftp_and_smtp_replies) {
   const uint8_t *p;
   size_t len;
   CHECK(reply("220 ready\r\n", &rep) == SCAN_RD_OK && rep.code == 220 && rep.len == 11);
-  CHECK(reply("250-a\r\n250-b\r\n250 c\r\nextra", &rep) == SCAN_RD_OK && rep.code == 250 && rep.len == 21);
+  CHECK(reply("250-a\r\n250-b\r\n250 c\r\nextra", &rep) == SCAN_RD_OK && rep.code == 250 &&
+        rep.len == 21);
   CHECK(scan_svc_reply_line(&rep, 1, &p, &len) && len == 1 && *p == 'b');
   CHECK(!scan_svc_reply_line(&rep, 3, &p, &len));
   CHECK(reply("211-x\r\n MDTM\r\n211 End\r\n", &rep) == SCAN_RD_OK);
@@ -114,12 +115,15 @@ TEST(products_and_lists) {
   CHECK(scan_svc_fact_list(&io, "x", list, sizeof list - 1, ','));
   CHECK(!scan_svc_fact_str(&io, "Bad Name", "v"));
   svc_facts_text(facts, got, sizeof got);
-  CHECK_STR(got, "product=vsftpd\nversion=3.0.3\nproduct=Apache\nversion=2.4.57\ninfo=Debian\nx=a\nx=b\nx=c\n");
+  CHECK_STR(got,
+            "product=vsftpd\nversion=3.0.3\nproduct=Apache\nversion=2.4.57\ninfo=Debian\nx=a\nx="
+            "b\nx=c\n");
   CHECK(scan_svc_find(banner, sizeof banner - 1, "VSFTPD") == banner + 5);
   CHECK(scan_svc_find(banner, 3, "vsFTPd") == NULL);
   scan_facts_free(facts);
 }
 
-TEST_MAIN(TEST_CASE_ENTRY(integers_in_both_orders), TEST_CASE_ENTRY(bytes_skip_and_sub_readers_stay_inside),
+TEST_MAIN(TEST_CASE_ENTRY(integers_in_both_orders),
+          TEST_CASE_ENTRY(bytes_skip_and_sub_readers_stay_inside),
           TEST_CASE_ENTRY(lines_strings_and_magic), TEST_CASE_ENTRY(writer_refuses_to_overflow),
           TEST_CASE_ENTRY(ftp_and_smtp_replies), TEST_CASE_ENTRY(products_and_lists))

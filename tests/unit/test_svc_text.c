@@ -13,7 +13,11 @@ static size_t start_of(const scan_svc_module *m, uint16_t port, const char *host
                        uint8_t *out) {
   uint8_t state[256] = {0};
   scan_facts *facts = scan_facts_new();
-  scan_svc_io io = {.out = out, .facts = facts, .state = state, .host_name = host, .port = port,
+  scan_svc_io io = {.out = out,
+                    .facts = facts,
+                    .state = state,
+                    .host_name = host,
+                    .port = port,
                     .intrusive = intrusive};
   scan_svc_verdict v = m->start(&io);
   scan_facts_free(facts);
@@ -30,7 +34,8 @@ TEST(http_request_names_the_host) {
   n = start_of(&scan_svc_http, 80, NULL, false, out);
   REQUIRE(n > 0);
   out[n] = '\0';
-  CHECK(strstr((char *)out, "GET / HTTP/1.0\r\n") == (char *)out && strstr((char *)out, "Host:") == NULL);
+  CHECK(strstr((char *)out, "GET / HTTP/1.0\r\n") == (char *)out &&
+        strstr((char *)out, "Host:") == NULL);
   n = start_of(&scan_svc_http, 5985, "dc01", false, out);
   REQUIRE(n > 0);
   CHECK(memcmp(out, "GET /wsman HTTP/1.1\r\nHost: dc01:5985\r\n", 38) == 0);
@@ -68,7 +73,8 @@ TEST(ssh_kexinit_is_a_valid_packet) {
 }
 
 TEST(ftp_tries_anonymous_only_when_intrusive) {
-  svc_answer a[] = {svc_load("ftp-vsftpd-0.bin"), svc_load("ftp-vsftpd-1.bin"), svc_load("ftp-vsftpd-2.bin")};
+  svc_answer a[] = {svc_load("ftp-vsftpd-0.bin"), svc_load("ftp-vsftpd-1.bin"),
+                    svc_load("ftp-vsftpd-2.bin")};
   svc_spec spec = {"ftp", &scan_svc_ftp, a, 3, SCAN_SVC_DONE, NULL, false, 21, NULL};
   svc_feed feed = {0, SVC_NO_CUT, 0};
   size_t steps;
@@ -79,8 +85,10 @@ TEST(ftp_tries_anonymous_only_when_intrusive) {
   scan_facts_free(facts);
 }
 
-TEST_MAIN(TEST_CASE_ENTRY(text_cases_whole_and_fragmented), TEST_CASE_ENTRY(text_cases_cut_at_every_length),
-          TEST_CASE_ENTRY(text_modules_refuse_other_protocols), TEST_CASE_ENTRY(http_request_names_the_host),
+TEST_MAIN(TEST_CASE_ENTRY(text_cases_whole_and_fragmented),
+          TEST_CASE_ENTRY(text_cases_cut_at_every_length),
+          TEST_CASE_ENTRY(text_modules_refuse_other_protocols),
+          TEST_CASE_ENTRY(http_request_names_the_host),
           TEST_CASE_ENTRY(server_first_modules_send_nothing_first),
           TEST_CASE_ENTRY(ssh_kexinit_is_a_valid_packet),
           TEST_CASE_ENTRY(ftp_tries_anonymous_only_when_intrusive))

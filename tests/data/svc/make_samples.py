@@ -212,3 +212,12 @@ put("ldap-hugelen-0.bin", b"\x30\x84\x7f\xff\xff\xff\x02\x01\x01")
 put("dicom-reject-0.bin", b"\x03\x00" + struct.pack(">I", 4) + b"\x00\x01\x01\x07")
 put("dicom-abort-0.bin", b"\x07\x00" + struct.pack(">I", 4) + b"\x00\x00\x02\x00")
 put("dicom-hugelen-0.bin", b"\x02\x00\xff\xff\xff\xff\x00\x01")
+
+# ------------------------------------------------------------------ endless text
+# Lines and replies that never end, past the modules' limits: each must give
+# up (ERROR once the protocol is known, NOT_MINE before), never wait forever.
+put("ftp-endless-1.bin", b"211-Features:\r\n" + b" X\r\n" * 2300)
+put("smtp-endless-1.bin", b"250-mx.chu.example\r\n" + b"250-" + b"A" * 9000)
+put("imap-endless-1.bin", b"* CAPABILITY " + b"X" * 9000)
+put("pop3-endless-1.bin", b"+OK\r\n" + b"TOP\r\n" * 1000)
+put("hl7-endless-0.bin", b"\x0bMSH|^~\\&|" + b"A" * 9000)
