@@ -59,7 +59,7 @@ cat >"$WORK/want" <<'EOF2'
 2001:2::20 5432 postgresql PostgreSQL false
 EOF2
 
-echo "1..19"
+echo "1..20"
 if ! bash "$LAB" up >"$WORK/truth.raw" 2>"$WORK/lab.err"; then
   not_ok "lab up"; sed 's/^/# /' "$WORK/lab.err"; exit 1
 fi
@@ -142,6 +142,16 @@ check "nmap XML marks HTTPS as tunnel=ssl, probed" \
   grep -q 'portid="443".*<service name="http" product="nginx"[^>]*tunnel="ssl" method="probed" conf="10"' \
   "$WORK/con4-nmap.xml"
 check "ndiff reads the nmap XML" ndiff "$WORK/con4-nmap.xml" "$WORK/con4-nmap.xml"
+check "HTTPS got the deep TLS inspection (versions, certificate) on a worker" \
+  grep -q 'portid="443".*tls.versions' <(python3 - "$WORK/con4.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = "{urn:vigie:scan:1}"
+for host in ET.parse(sys.argv[1]).getroot().iter(ns + "host"):
+    for port in host.iter(ns + "port"):
+        names = [f.get("name") for f in port.iter(ns + "fact")]
+        print(f'portid="{port.get("number")}" ' + " ".join(n for n in names if n.startswith(("tls.", "cert."))))
+PY
+)
 check "banners keep their raw bytes in base64 (CR LF)" \
   grep -q '<fact name="banner" base64="MjIwIFZpZ2llIGxhYiBGVFAgc2VydmVyDQo=">' "$WORK/con4.xml"
 
