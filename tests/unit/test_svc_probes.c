@@ -84,6 +84,8 @@ TEST(shipped_patterns) {
       {"STAT pid 12\r\nSTAT uptime 5\r\nSTAT version 1.6.18\r\n", "memcached", "memcached",
        "1.6.18"},
       {"RFB 003.008\n", "vnc", NULL, NULL},
+      {"E\x01\x01\x01\xffj\x04Host '2001:2::1' is not allowed to connect to this MariaDB server",
+       "mysql", "MariaDB", NULL},
       {"\xff\xfd\x18\xff\xfd\x20\r\nDebian GNU/Linux 12\r\nlogin: ", "telnet", NULL, NULL},
       {"SIP/2.0 200 OK\r\nServer: Asterisk PBX 20.5.0\r\n\r\n", "sip", "Asterisk PBX", "20.5.0"},
   };
