@@ -8,6 +8,9 @@
  *   - scan_store: the results, deduplicated, compact, sorted in place at
  *     the end (sealed) and read back with no copy;
  *   - scan_run_connect / scan_run_syn: the two engines;
+ *   - scan_run_services: the service stage on open ports (protocol modules
+ *     scan_svc_*, data probes scan_probes, TLS), facts per port in
+ *     scan_services;
  *   - scan_names / scan_dns: host names of addresses, and the c-ares
  *     resolver that finds them (targets' A/AAAA, PTR of live hosts);
  *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines;
