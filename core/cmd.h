@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include <signal.h>
+
 #include "vigie/core.h"
 #include "vigie/scanner.h"
 
@@ -23,6 +25,7 @@ typedef struct cmd_desc {
 
 extern const cmd_desc cmd_targets;
 extern const cmd_desc cmd_scan;
+extern const cmd_desc cmd_services;
 extern const cmd_desc cmd_rules;
 
 /* Options every command that takes targets shares, with their help lines. */
@@ -91,6 +94,75 @@ const char *cmd_u128_text(vigie_u128 v, char *buf, size_t len);
 
 /** Write the port set compactly ("21-23,25,80") to out. */
 void cmd_print_ports(FILE *out, const vigie_ports *ports);
+
+/* Options of the service stage, shared by vigie scan and vigie services. */
+enum {
+  CMD_OPT_INTRUSIVE = 200,
+  CMD_OPT_SERVICE_TIMEOUT,
+  CMD_OPT_SERVICE_PARALLEL,
+  CMD_OPT_SERVICE_PER_HOST,
+  CMD_OPT_SERVICE_THREADS,
+  CMD_OPT_PROBES,
+  CMD_OPT_NO_TLS_INSPECT,
+};
+
+#define CMD_SERVICE_OPTIONS                                                                      \
+  {"--intrusive", NULL, CMD_OPT_INTRUSIVE, NULL,                                                \
+   "let service modules try more (an anonymous FTP login...)"},                                 \
+      {"--no-tls-inspect", NULL, CMD_OPT_NO_TLS_INSPECT, NULL,                                   \
+       "service stage: no deep TLS inspection (versions, weak suites, certificate)"},          \
+      {"--probes", NULL, CMD_OPT_PROBES, "FILE",                                                 \
+       "service probes file (rules/service-probes.xml)"},                                       \
+      {"--service-parallel", NULL, CMD_OPT_SERVICE_PARALLEL, "N",                                \
+       "service stage: connections at once (512)"},                                             \
+      {"--service-per-host", NULL, CMD_OPT_SERVICE_PER_HOST, "N",                                \
+       "service stage: connections at once per address (8)"},                                  \
+      {"--service-threads", NULL, CMD_OPT_SERVICE_THREADS, "N",                                  \
+       "service stage: threads for deep TLS inspection (8)"},                                   \
+      {"--service-timeout", NULL, CMD_OPT_SERVICE_TIMEOUT, "SECONDS",                            \
+       "service stage: everything on one port (30; connect 3, answer 5, banner 2)"}
+
+/* The service stage as a command runs it. */
+typedef struct cmd_svc_args {
+  scan_svc_config cfg;
+  const char *probes_path; /* NULL: rules/service-probes.xml */
+  bool no_tls_inspect;     /* --no-tls-inspect */
+  scan_probes *probes;     /* owned: cmd_svc_args_free */
+} cmd_svc_args;
+
+void cmd_svc_args_init(cmd_svc_args *a);
+void cmd_svc_args_free(cmd_svc_args *a);
+/** Handle one of CMD_SERVICE_OPTIONS. \return true when id was one. */
+bool cmd_svc_option(cmd_svc_args *a, int id, const char *value, vigie_status *status,
+                    vigie_error *err);
+
+/* JSON lines of open ports wait for their service: the results they print,
+ * borrowed from a sealed store, and which were printed. */
+typedef struct cmd_svc_jsonl {
+  FILE *out;
+  const scan_names *names; /* sorted, may be NULL: "hostnames" of each line */
+  const scan_store *store; /* sealed */
+  size_t *open;            /* store indices of the open results, sorted */
+  bool *printed;
+  size_t count;
+} cmd_svc_jsonl;
+
+/** Every open result of the sealed store into services, each with the
+ * first name names (sorted, may be NULL) gives its address (SNI, Host:). */
+vigie_status cmd_svc_from_store(const scan_store *sealed, const scan_names *names,
+                                scan_services *services, vigie_error *err);
+/** Set j up to print the sealed store's open results as they finish (j->out
+ * set by the caller). Free with cmd_svc_jsonl_free. */
+vigie_status cmd_svc_jsonl_init(cmd_svc_jsonl *j, const scan_store *sealed, vigie_error *err);
+void cmd_svc_jsonl_free(cmd_svc_jsonl *j);
+/** Print the open results not printed yet, with no service (interrupted). */
+void cmd_svc_jsonl_rest(cmd_svc_jsonl *j);
+
+/** Load the probes and run the stage on services; progress to log.
+ * \return as scan_run_services, or the probe file's errors. */
+vigie_status cmd_svc_run(cmd_svc_args *a, scan_services *services, cmd_svc_jsonl *jsonl,
+                         volatile sig_atomic_t *stop, vigie_log *log, scan_svc_stats *stats,
+                         vigie_error *err);
 
 /* Shared handling of -v and -q inside a command's option loop. */
 void cmd_adjust_verbosity(cmd_ctx *ctx, int delta);

@@ -22,7 +22,7 @@ enum {
   OPT_HELP = 1, OPT_RATE, OPT_RETRIES, OPT_WAIT, OPT_SOURCE_IP, OPT_INTERFACE, OPT_SHARD,
   OPT_SEED, OPT_RESUME, OPT_OUTPUT, OPT_OUTPUT_NMAP, OPT_JSONL, OPT_CONNECT, OPT_SYN,
   OPT_MAX_INFLIGHT, OPT_MAX_PER_HOST, OPT_TIMEOUT, OPT_ALLOW_INTERNET, OPT_RESUME_FILE,
-  OPT_VERBOSE, OPT_QUIET, OPT_NO_PTR
+  OPT_VERBOSE, OPT_QUIET, OPT_NO_PTR, OPT_NO_SERVICES
 };
 
 static const cli_option scan_options[] = {
@@ -35,6 +35,7 @@ static const cli_option scan_options[] = {
     {"--max-inflight", NULL, OPT_MAX_INFLIGHT, "N", "connect mode: connections at once (2048)"},
     {"--max-per-host", NULL, OPT_MAX_PER_HOST, "N", "connect mode: connections at once per address (64)"},
     {"--no-ptr", NULL, OPT_NO_PTR, NULL, "no PTR queries for the hosts found up (-n: no DNS at all)"},
+    {"--no-services", NULL, OPT_NO_SERVICES, NULL, "discovery only: skip the service stage"},
     {"--rate", NULL, OPT_RATE, "PPS", "probes per second (2000; 0 means no limit)"},
     {"--resume", NULL, OPT_RESUME, "FILE", "finish the interrupted scan saved in FILE"},
     {"--resume-file", NULL, OPT_RESUME_FILE, "FILE", "where an interrupted scan is saved (" SCAN_DEFAULT_RESUME_FILE ")"},
@@ -50,6 +51,7 @@ static const cli_option scan_options[] = {
     {"--quiet", "-q", OPT_QUIET, NULL, "print errors only"},
     {"--verbose", "-v", OPT_VERBOSE, NULL, "say more"},
     CMD_TARGET_OPTIONS,
+    CMD_SERVICE_OPTIONS,
 };
 #define SCAN_OPTION_COUNT (sizeof scan_options / sizeof scan_options[0])
 
@@ -63,8 +65,9 @@ static void scan_usage(FILE *out) {
           "ports are scanned. Host names are resolved first (every A and AAAA address;\n"
           "exclusions still apply), and the hosts found up get a PTR query once the\n"
           "discovery ends; both go to the DNS servers of /etc/resolv.conf or\n"
-          "--dns-servers, 5 s a try, 2 tries. Ctrl-C saves every result so far and\n"
-          "a resume point.\n"
+          "--dns-servers, 5 s a try, 2 tries. Then the service stage looks at each\n"
+          "open port (protocol exchanges, banners, TLS) unless --no-services is given.\n"
+          "Ctrl-C saves every result so far and a resume point.\n"
           "Scan only networks you are authorised to audit.\n"
           "\n"
           "Options:\n",
@@ -92,6 +95,8 @@ typedef struct scan_job {
   int argc;               /* the arguments saved for --resume (borrowed) */
   char **argv;
   vigie_log *log;
+  bool no_services;
+  cmd_svc_args svc;
 } scan_job;
 
 /* ----------------------------------------------------------- parsing */
@@ -182,6 +187,7 @@ static int scan_parse(int argc, char **argv, cmd_ctx *ctx, scan_job *job, vigie_
   for (int id; status == VIGIE_OK && (id = cli_next(&p, &v, err)) != CLI_END;) {
     job->targets_given += id == CLI_POSITIONAL;
     if (cmd_target_option(&job->in, id, v, &status, err)) continue;
+    if (cmd_svc_option(&job->svc, id, v, &status, err)) continue;
     if ((status = scan_engine_option(job, id, v, err)) != VIGIE_EINVAL) continue;
     status = VIGIE_OK;
     switch (id) {
@@ -194,6 +200,7 @@ static int scan_parse(int argc, char **argv, cmd_ctx *ctx, scan_job *job, vigie_
     case OPT_RESUME: job->resume = v; break;
     case OPT_RESUME_FILE: job->resume_file = v; break;
     case OPT_ALLOW_INTERNET: job->allow_internet = true; break;
+    case OPT_NO_SERVICES: job->no_services = true; break;
     case OPT_VERBOSE: cmd_adjust_verbosity(ctx, +1); break;
     case OPT_QUIET: ctx->log->level = VIGIE_LOG_QUIET; break;
     default: return vigie_fail(err, VIGIE_EINVAL, "unhandled option"), VIGIE_EXIT_SOFTWARE;
@@ -264,12 +271,14 @@ static void scan_signals(volatile sig_atomic_t *flag, bool install) {
 typedef struct jsonl_sink {
   FILE *out;
   bool tty;
+  bool hold_open; /* open ports wait for their service */
   uint64_t last_flush_ns;
   const scan_names *names; /* the targets' names, sorted before the engine starts */
 } jsonl_sink;
 
 static void scan_print_jsonl(const scan_result *r, void *user) {
   jsonl_sink *sink = user;
+  if (sink->hold_open && r->state == SCAN_STATE_OPEN) return;
   if (scan_output_jsonl_named(sink->out, r, sink->names) != VIGIE_OK) return;
   uint64_t now = scan_now_ns();
   if (sink->tty || now - sink->last_flush_ns >= 100000000ull) {
@@ -363,6 +372,26 @@ static vigie_status scan_reserve(const scan_job *job, scan_store *store, vigie_e
   return VIGIE_OK;
 }
 
+/* The service stage on the open ports discovery found: the store is sealed
+ * for it (no result comes after discovery). \return its status; *stopped
+ * when Ctrl-C cut it short. */
+static vigie_status scan_services_stage(scan_job *job, scan_store *store, scan_services *services,
+                                        volatile sig_atomic_t *stop, bool *stopped,
+                                        vigie_error *err) {
+  cmd_svc_jsonl jsonl = {.out = job->jsonl ? stdout : NULL};
+  scan_svc_stats stats = {0};
+  scan_store_seal(store);
+  vigie_status status = cmd_svc_from_store(store, job->in.names, services, err);
+  jsonl.names = job->in.names;
+  if (status == VIGIE_OK && job->jsonl) status = cmd_svc_jsonl_init(&jsonl, store, err);
+  if (status == VIGIE_OK && scan_services_count(services) > 0)
+    status = cmd_svc_run(&job->svc, services, job->jsonl ? &jsonl : NULL, stop, job->log, &stats, err);
+  *stopped = stats.interrupted;
+  if (job->jsonl) cmd_svc_jsonl_rest(&jsonl);
+  cmd_svc_jsonl_free(&jsonl);
+  return status;
+}
+
 /* The addresses that answered, each once, from the sealed store. */
 static vigie_addr *scan_live_addresses(const scan_store *store, size_t *count) {
   size_t total = scan_store_count(store), n = 0;
@@ -407,40 +436,67 @@ static void scan_reverse(scan_job *job, scan_store *store, volatile sig_atomic_t
   scan_names_sort(job->in.names);
 }
 
+/* JSON lines of the open ports held for a service stage that did not run
+ * (discovery interrupted). */
+static void scan_print_open(scan_store *store, jsonl_sink *sink) {
+  scan_result r;
+  sink->hold_open = false;
+  scan_store_seal(store);
+  for (size_t i = 0; i < scan_store_count(store); i++) {
+    scan_store_result_at(store, i, &r);
+    if (r.state == SCAN_STATE_OPEN) scan_print_jsonl(&r, sink);
+  }
+  fflush(stdout);
+}
+
 /* Run the engine and write what it found, even when interrupted. */
 static int scan_execute(scan_job *job, cmd_ctx *ctx, scan_store *store, vigie_error *err) {
   volatile sig_atomic_t stop = 0;
   scan_stats stats = {0};
-  jsonl_sink sink = {stdout, isatty(STDOUT_FILENO) == 1, scan_now_ns(), job->in.names};
-  vigie_status status = scan_reserve(job, store, err);
-  if (status != VIGIE_OK) return cli_exit_code(status);
+  bool services_on = !job->no_services, svc_stopped = false;
+  jsonl_sink sink = {stdout, isatty(STDOUT_FILENO) == 1, services_on, scan_now_ns(),
+                     job->in.names};
+  scan_services *services = services_on ? scan_services_new() : NULL;
+  vigie_status status = services_on && services == NULL ? VIGIE_ENOMEM : scan_reserve(job, store, err);
+  if (status != VIGIE_OK) {
+    scan_services_free(services);
+    return cli_exit_code(status);
+  }
   job->cfg.stop = &stop;
   job->cfg.log = ctx->log;
   if (job->jsonl) job->cfg.on_result = scan_print_jsonl, job->cfg.user = &sink;
   scan_meta meta = {.args = job->args, .argc = job->argc, .argv = job->argv,
                     .mode = job->cfg.mode, .start_us = scan_wall_us(),
                     .space = &job->space, .stats = &stats, .seed = job->cfg.seed,
-                    .shard_index = job->cfg.shard_index, .shard_count = job->cfg.shard_count};
+                    .shard_index = job->cfg.shard_index, .shard_count = job->cfg.shard_count,
+                    .services = services};
   scan_signals(&stop, true);
   status = job->cfg.mode == SCAN_MODE_SYN ? scan_run_syn(&job->cfg, store, &stats, err)
                                             : scan_run_connect(&job->cfg, store, &stats, err);
+  if (job->jsonl) fflush(stdout);
+  /* An interrupted discovery goes straight to its resume file: the service
+   * stage runs on a finished one (a resumed run does it then). */
+  if (status == VIGIE_OK && services_on && !stats.interrupted)
+    status = scan_services_stage(job, store, services, &stop, &svc_stopped, err);
+  else if (services_on && job->jsonl)
+    scan_print_open(store, &sink);
   if (status == VIGIE_OK && !stats.interrupted && !stop && !job->in.no_dns && !job->no_ptr &&
       (job->output != NULL || job->output_nmap != NULL))
     scan_reverse(job, store, &stop);
   scan_signals(&stop, false);
   meta.names = job->in.names;
-  if (job->jsonl) fflush(stdout);
   meta.end_us = scan_wall_us();
   vigie_error out_err = {0};
   /* Whatever the engine said, what it found is written: never a lost result. */
   vigie_status out = scan_write_outputs(job, &meta, store, stats.interrupted || status != VIGIE_OK,
                                         &out_err);
+  scan_services_free(services);
   if (status != VIGIE_OK) return cli_exit_code(status);
   if (out != VIGIE_OK) {
     *err = out_err;
     return cli_exit_code(out);
   }
-  return stats.interrupted ? VIGIE_EXIT_INCOMPLETE : VIGIE_EXIT_OK;
+  return stats.interrupted || svc_stopped ? VIGIE_EXIT_INCOMPLETE : VIGIE_EXIT_OK;
 }
 
 /* The command line as one string, for the outputs' record. */
@@ -480,6 +536,7 @@ static vigie_status scan_prepare(scan_job *job, vigie_error *err) {
 
 static void scan_job_defaults(scan_job *job, cmd_ctx *ctx) {
   memset(job, 0, sizeof *job);
+  cmd_svc_args_init(&job->svc);
   job->log = ctx->log;
   job->cfg.rate = SCAN_DEFAULT_RATE;
   job->cfg.retries = 1;
@@ -579,6 +636,7 @@ done:
   if (job.space_ready) scan_space_free(&job.space);
   vigie_free(job.args);
   cmd_target_args_free(&job.in);
+  cmd_svc_args_free(&job.svc);
   scan_saved_free(&saved);
   return rc;
 }

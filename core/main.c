@@ -10,6 +10,7 @@
 
 static const cmd_desc *const commands[] = {
     &cmd_scan,
+    &cmd_services,
     &cmd_targets,
     &cmd_rules,
 };

@@ -26,6 +26,7 @@ typedef struct si_ctx {
   vigie_error *err;
   scan_mode mode; /* of <run>, which comes before any <host> */
   scan_saved *saved;
+  scan_services *services; /* may be NULL: facts are then skipped */
 } si_ctx;
 
 /* -------------------------------------------------------------- helpers */
@@ -209,6 +210,79 @@ static vigie_status si_port(const si_ctx *c, const xmlNode *port, scan_result *r
   return status;
 }
 
+/* ------------------------------------------------------------ services */
+
+static int si_b64(unsigned char ch) {
+  if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+  if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+  if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+  if (ch == '+') return 62;
+  if (ch == '/') return 63;
+  return -1;
+}
+
+/* Decode base64 (the schema checked its shape; blanks skipped, '=' ends).
+ * \return a new buffer of *len bytes, or NULL on ENOMEM or a bad byte. */
+static uint8_t *si_base64(const char *text, size_t *len) {
+  uint8_t *out = vigie_malloc(strlen(text) / 4 * 3 + 3);
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t n = 0;
+  if (out == NULL) return NULL;
+  for (const unsigned char *p = (const unsigned char *)text; *p != '\0' && *p != '='; p++) {
+    if (si_space((char)*p)) continue;
+    int v = si_b64(*p);
+    if (v < 0) return vigie_free(out), NULL;
+    acc = acc << 6 | (uint32_t)v, bits += 6;
+    if (bits >= 8) bits -= 8, out[n++] = (uint8_t)(acc >> bits);
+  }
+  *len = n;
+  return out;
+}
+
+/* One <fact>: the base64 bytes when present (they are the raw value),
+ * else the text. */
+static vigie_status si_fact(const si_ctx *c, const xmlNode *node, scan_facts *facts) {
+  xmlChar *name = xmlGetNoNsProp(node, (const xmlChar *)"name");
+  xmlChar *b64 = xmlGetNoNsProp(node, (const xmlChar *)"base64");
+  xmlChar *text = b64 == NULL ? xmlNodeGetContent(node) : NULL;
+  uint8_t *raw = NULL;
+  size_t len = 0;
+  vigie_status status = VIGIE_OK;
+  if (b64 != NULL && (raw = si_base64((const char *)b64, &len)) == NULL)
+    status = vigie_fail(c->err, VIGIE_ESYNTAX, "%s:%ld: <fact>: bad base64", c->path, si_line(node));
+  if (status == VIGIE_OK) {
+    const void *value = raw != NULL ? (const void *)raw : (text != NULL ? (const void *)text : "");
+    if (raw == NULL) len = text != NULL ? strlen((const char *)text) : 0;
+    status = scan_facts_add(facts, name != NULL ? (const char *)name : "", value, len);
+    if (status != VIGIE_OK)
+      vigie_fail(c->err, status, "%s:%ld: <fact name=\"%s\">: cannot keep it", c->path,
+                 si_line(node), name != NULL ? (const char *)name : "");
+  }
+  vigie_free(raw);
+  xmlFree(name);
+  xmlFree(b64);
+  xmlFree(text);
+  return status;
+}
+
+/* A port's <service>, into the services set (the host's names are in
+ * saved->names, from its <hostname> elements). */
+static vigie_status si_service(const si_ctx *c, const xmlNode *port, const scan_result *r) {
+  vigie_status status = VIGIE_OK;
+  if (c->services == NULL) return VIGIE_OK;
+  for (const xmlNode *sv = port->children; sv != NULL && status == VIGIE_OK; sv = sv->next) {
+    if (!si_is(sv, "service")) continue;
+    status = scan_services_add(c->services, &r->addr, r->port, NULL);
+    if (status != VIGIE_OK)
+      return vigie_fail(c->err, status, "%s: out of memory", c->path);
+    scan_facts *facts = scan_services_facts(c->services, scan_services_count(c->services) - 1);
+    for (const xmlNode *f = sv->children; f != NULL && status == VIGIE_OK; f = f->next)
+      if (si_is(f, "fact")) status = si_fact(c, f, facts);
+  }
+  return status;
+}
+
 /* <hostname name="..." source="..."/> into the saved names; the name is
  * longer than SI_VALUE_MAX allows, so it is read here with its own cap. */
 static vigie_status si_hostname(const si_ctx *c, const xmlNode *node, const vigie_addr *addr) {
@@ -247,6 +321,8 @@ static vigie_status si_host(const si_ctx *c, const xmlNode *host) {
                         si_line(p), (const char *)p->name);
     bool added = false;
     status = si_port(c, p, &r);
+    if (status != VIGIE_OK) return status;
+    status = si_service(c, p, &r);
     if (status != VIGIE_OK) return status;
     status = scan_store_add(c->store, &r, &added);
     if (status != VIGIE_OK)
@@ -361,6 +437,12 @@ void scan_saved_free(scan_saved *saved) {
 
 vigie_status scan_input_xml(const char *path, const char *xsd_path, scan_store *store,
                             scan_saved *saved, vigie_error *err) {
+  return scan_input_xml_services(path, xsd_path, store, saved, NULL, err);
+}
+
+vigie_status scan_input_xml_services(const char *path, const char *xsd_path, scan_store *store,
+                                     scan_saved *saved, scan_services *services,
+                                     vigie_error *err) {
   xmlDoc *doc = NULL;
   if (saved != NULL) memset(saved, 0, sizeof *saved);
   if (path == NULL || xsd_path == NULL || store == NULL || saved == NULL)
@@ -371,7 +453,7 @@ vigie_status scan_input_xml(const char *path, const char *xsd_path, scan_store *
   if (status == VIGIE_OK && (saved->names = scan_names_new()) == NULL)
     status = vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", path);
   if (status == VIGIE_OK) {
-    si_ctx c = {.path = path, .store = store, .err = err, .saved = saved};
+    si_ctx c = {.path = path, .store = store, .err = err, .saved = saved, .services = services};
     status = si_scan(&c, xmlDocGetRootElement(doc), &saved->next_position);
   }
   scan_names_sort(saved->names);

@@ -227,8 +227,33 @@ done:
   return status;
 }
 
+static vigie_status nm_opt_attr(vigie_xmlw *w, const char *attr, const char *value) {
+  return value != NULL && value[0] != '\0' ? vigie_xmlw_attr(w, attr, value) : VIGIE_OK;
+}
+
+/* What the service stage found, as nmap -sV writes it: method "probed" and
+ * conf 10; TLS as tunnel="ssl" under the protocol's own name. */
+static vigie_status nm_service_probed(vigie_xmlw *w, const scan_facts *facts) {
+  vigie_status status;
+  NM_TRY(vigie_xmlw_start(w, "service"));
+  NM_TRY(vigie_xmlw_attr(w, "name", scan_facts_get(facts, "service")));
+  NM_TRY(nm_opt_attr(w, "product", scan_facts_get(facts, "product")));
+  NM_TRY(nm_opt_attr(w, "version", scan_facts_get(facts, "version")));
+  NM_TRY(nm_opt_attr(w, "extrainfo", scan_facts_get(facts, "info")));
+  if (scan_facts_get(facts, "tls") != NULL) NM_TRY(vigie_xmlw_attr(w, "tunnel", "ssl"));
+  NM_TRY(vigie_xmlw_attr(w, "method", "probed"));
+  NM_TRY(vigie_xmlw_attr(w, "conf", "10"));
+  status = vigie_xmlw_end(w);
+done:
+  return status;
+}
+
 static vigie_status nm_port(vigie_xmlw *w, const scan_meta *meta, const scan_result *r) {
   const char *service = meta->portdb != NULL ? vigie_portdb_name(meta->portdb, r->port) : NULL;
+  const scan_facts *facts = r->state == SCAN_STATE_OPEN
+                                ? scan_services_find(meta->services, &r->addr, r->port)
+                                : NULL;
+  if (facts != NULL && scan_facts_get(facts, "service") == NULL) facts = NULL;
   vigie_status status;
   NM_TRY(vigie_xmlw_start(w, "port"));
   NM_TRY(vigie_xmlw_attr(w, "protocol", "tcp"));
@@ -239,7 +264,9 @@ static vigie_status nm_port(vigie_xmlw *w, const scan_meta *meta, const scan_res
   NM_TRY(vigie_xmlw_attrf(w, "reason_ttl", "%u", r->ttl));
   NM_TRY(vigie_xmlw_end(w));
   /* A name from the port table only, as nmap without -sV: conf 3. */
-  if (service != NULL) {
+  if (facts != NULL) {
+    NM_TRY(nm_service_probed(w, facts));
+  } else if (service != NULL) {
     NM_TRY(vigie_xmlw_start(w, "service"));
     NM_TRY(vigie_xmlw_attr(w, "name", service));
     NM_TRY(vigie_xmlw_attr(w, "method", "table"));

@@ -217,7 +217,60 @@ done:
   return status;
 }
 
-static vigie_status sx_port(vigie_xmlw *w, const scan_result *r) {
+/* One fact: the cleaned text, and the raw bytes in base64 when cleaning
+ * changed them or an XML reader would (a CR becomes a LF on reading). */
+static vigie_status sx_fact(vigie_xmlw *w, const char *name, const char *value, size_t len) {
+  bool changed = false;
+  char *b64 = NULL, *clean = vigie_xml_clean(value, len, &changed);
+  vigie_status status = clean != NULL ? VIGIE_OK : VIGIE_ENOMEM;
+  if (status == VIGIE_OK && (changed || memchr(value, '\r', len) != NULL)) {
+    b64 = vigie_base64_encode(value, len);
+    if (b64 == NULL) status = VIGIE_ENOMEM;
+  }
+  if (status != VIGIE_OK) goto done;
+  SX_TRY(vigie_xmlw_start(w, "fact"));
+  SX_TRY(vigie_xmlw_attr(w, "name", name));
+  if (b64 != NULL) SX_TRY(vigie_xmlw_attr(w, "base64", b64));
+  if (clean[0] != '\0') SX_TRY(vigie_xmlw_text(w, clean));
+  SX_TRY(vigie_xmlw_end(w));
+  status = sx_nl(w);
+done:
+  vigie_free(clean);
+  vigie_free(b64);
+  return status;
+}
+
+static vigie_status sx_service_attr(vigie_xmlw *w, const scan_facts *facts, const char *attr,
+                                    const char *fact) {
+  const char *v = scan_facts_get(facts, fact);
+  return v != NULL ? vigie_xmlw_attr(w, attr, v) : VIGIE_OK;
+}
+
+/* <service name product version confidence tls> with every fact inside. */
+static vigie_status sx_service(vigie_xmlw *w, const scan_facts *facts) {
+  const char *name, *value, *confidence = scan_facts_get(facts, "confidence");
+  size_t len;
+  vigie_status status;
+  SX_TRY(vigie_xmlw_start(w, "service"));
+  SX_TRY(sx_service_attr(w, facts, "name", "service"));
+  SX_TRY(sx_service_attr(w, facts, "product", "product"));
+  SX_TRY(sx_service_attr(w, facts, "version", "version"));
+  if (confidence != NULL && (strcmp(confidence, "confirmed") == 0 || strcmp(confidence, "banner") == 0))
+    SX_TRY(vigie_xmlw_attr(w, "confidence", confidence));
+  SX_TRY(vigie_xmlw_attr(w, "tls", scan_facts_get(facts, "tls") != NULL ? "true" : "false"));
+  SX_TRY(sx_nl(w));
+  for (size_t i = 0; scan_facts_at(facts, i, &name, &value, &len); i++)
+    SX_TRY(sx_fact(w, name, value, len));
+  SX_TRY(vigie_xmlw_end(w));
+  status = sx_nl(w);
+done:
+  return status;
+}
+
+static vigie_status sx_port(vigie_xmlw *w, const scan_meta *meta, const scan_result *r) {
+  const scan_facts *facts = r->state == SCAN_STATE_OPEN
+                                ? scan_services_find(meta->services, &r->addr, r->port)
+                                : NULL;
   vigie_status status;
   SX_TRY(vigie_xmlw_start(w, "port"));
   SX_TRY(vigie_xmlw_attrf(w, "number", "%u", r->port));
@@ -228,6 +281,10 @@ static vigie_status sx_port(vigie_xmlw *w, const scan_result *r) {
    * broken clock: both are left out rather than losing the whole file. */
   if (r->time_us > 0 && r->time_us / 1000000 <= SX_MAX_SECONDS)
     SX_TRY(sx_time_attr(w, "time", r->time_us));
+  if (facts != NULL) {
+    SX_TRY(sx_nl(w));
+    SX_TRY(sx_service(w, facts));
+  }
   SX_TRY(vigie_xmlw_end(w));
   status = sx_nl(w);
 done:
@@ -253,7 +310,7 @@ done:
 
 /* One <host> for result *i and the following results of the same
  * address; *i moves past them. */
-static vigie_status sx_host(vigie_xmlw *w, const scan_names *names, const scan_result_source *src,
+static vigie_status sx_host(vigie_xmlw *w, const scan_meta *meta, const scan_result_source *src,
                             size_t *i) {
   char addr[INET6_ADDRSTRLEN + 1];
   scan_result first, r;
@@ -264,9 +321,9 @@ static vigie_status sx_host(vigie_xmlw *w, const scan_names *names, const scan_r
   SX_TRY(vigie_xmlw_attr(w, "addr", addr));
   SX_TRY(vigie_xmlw_attr(w, "family", first.addr.family == AF_INET ? "ipv4" : "ipv6"));
   SX_TRY(sx_nl(w));
-  SX_TRY(sx_hostnames(w, names, &first.addr));
+  SX_TRY(sx_hostnames(w, meta->names, &first.addr));
   for (r = first; sx_same_addr(&first.addr, &r.addr);) {
-    SX_TRY(sx_port(w, &r));
+    SX_TRY(sx_port(w, meta, &r));
     if (++*i == src->count) break;
     src->at(src->ctx, *i, &r);
   }
@@ -288,7 +345,7 @@ static vigie_status sx_document(vigie_xmlw *w, const scan_meta *meta,
   SX_TRY(sx_nl(w));
   SX_TRY(sx_run(w, meta));
   SX_TRY(sx_progress(w, meta, ports));
-  for (size_t i = 0; i < results->count;) SX_TRY(sx_host(w, meta->names, results, &i));
+  for (size_t i = 0; i < results->count;) SX_TRY(sx_host(w, meta, results, &i));
   status = vigie_xmlw_finish(w);
 done:
   return status;

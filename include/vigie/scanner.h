@@ -8,6 +8,9 @@
  *   - scan_store: the results, deduplicated, compact, sorted in place at
  *     the end (sealed) and read back with no copy;
  *   - scan_run_connect / scan_run_syn: the two engines;
+ *   - scan_run_services: the service stage on open ports (protocol modules
+ *     scan_svc_*, data probes scan_probes, TLS), facts per port in
+ *     scan_services;
  *   - scan_names / scan_dns: host names of addresses, and the c-ares
  *     resolver that finds them (targets' A/AAAA, PTR of live hosts);
  *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines;
@@ -241,6 +244,140 @@ typedef struct scan_svc_module {
   /** Read io->in: MORE, NEXT (out filled), DONE, NOT_MINE or ERROR. */
   scan_svc_verdict (*step)(scan_svc_io *io);
 } scan_svc_module;
+
+/* Where the service stage runs the modules: every module built in
+ * (scanner/svc_*.c, listed in svc_common.c), in the generic order tried on
+ * a port no module lists. \param[out] count  how many
+ * \return a static array, not to be freed. */
+const scan_svc_module *const *scan_svc_registry(size_t *count);
+
+/* ------------------------------------------------- service probes (data) */
+
+/* Request/pattern pairs kept as data in rules/service-probes.xml (schema
+ * rules/service-probes.xsd): a probe sends its request (maybe nothing: the
+ * banner probe only listens) and each of its matches is a POSIX extended
+ * regular expression, case-insensitive, run on the answer's printable text
+ * (see scan_probes_text); the first that matches sets service, product,
+ * version and info, with \1 to \9 replaced by its groups. */
+typedef struct scan_probes scan_probes;
+
+#define SCAN_PROBE_TEXT_MAX 4096u /* bytes of an answer the patterns see */
+
+/** Load and compile a probe file, validated against xsd_path (required).
+ * Errors name the file and line (a bad regular expression too).
+ * \param[out] out  the probes; caller frees with scan_probes_free */
+vigie_status scan_probes_load(const char *path, const char *xsd_path, scan_probes **out,
+                              vigie_error *err);
+/** The same from memory (tests, fuzzing); name is used in messages. */
+vigie_status scan_probes_load_memory(const char *data, size_t len, const char *name,
+                                     const char *xsd_path, scan_probes **out, vigie_error *err);
+void scan_probes_free(scan_probes *probes);
+size_t scan_probes_count(const scan_probes *probes);
+/** Probe i's name, request (decoded bytes, borrowed) and whether it lists
+ * port (a probe with no port list is generic: tried anywhere, last). */
+const char *scan_probes_name(const scan_probes *probes, size_t i);
+const uint8_t *scan_probes_request(const scan_probes *probes, size_t i, size_t *len);
+bool scan_probes_lists_port(const scan_probes *probes, size_t i, uint16_t port);
+bool scan_probes_generic(const scan_probes *probes, size_t i);
+/** Match answer against probe i's patterns (i == SIZE_MAX: every probe's).
+ * On a match, set "service", "product", "version", "info" (those the match
+ * names) and "confidence" = "banner" in facts and \return true. */
+bool scan_probes_match(const scan_probes *probes, size_t i, const uint8_t *answer, size_t len,
+                       scan_facts *facts);
+/** What the patterns see of answer: at most SCAN_PROBE_TEXT_MAX bytes, a
+ * CR LF or lone CR as "\n", every other byte outside 0x20-0x7e as '.'.
+ * \param[out] text  SCAN_PROBE_TEXT_MAX + 1 bytes, NUL-terminated
+ * \return the text's length */
+size_t scan_probes_text(const uint8_t *answer, size_t len, char *text);
+/** Decode a request as written in the probe file: \r \n \t \0 \\ \xHH.
+ * \return false on a bad escape; out holds up to cap bytes. */
+bool scan_probes_unescape(const char *text, uint8_t *out, size_t cap, size_t *len);
+
+/* ------------------------------------------------- service stage targets */
+
+/* The (address, port) pairs the service stage looks at, each with its
+ * facts once done: filled from discovery's open ports or from a list, then
+ * sorted (family, address, port) so outputs find a port's facts by
+ * bisection. */
+typedef struct scan_services scan_services;
+
+scan_services *scan_services_new(void);
+void scan_services_free(scan_services *services);
+/** Add a pair; host_name (copied, may be NULL) is the name the address was
+ * given as (SNI, Host:). A pair added twice is kept once.
+ * \return VIGIE_ENOMEM, VIGIE_EINVAL for port 0 or no family. */
+vigie_status scan_services_add(scan_services *services, const vigie_addr *addr, uint16_t port,
+                               const char *host_name);
+/** Sort and merge duplicates; needed before scan_services_find. */
+void scan_services_sort(scan_services *services);
+size_t scan_services_count(const scan_services *services);
+/** The i-th pair; facts and host name borrowed from services. */
+void scan_services_at(const scan_services *services, size_t i, vigie_addr *addr, uint16_t *port,
+                      const char **host_name);
+scan_facts *scan_services_facts(scan_services *services, size_t i);
+/** A sorted set's facts for (addr, port), or NULL when not there or when
+ * the stage found nothing (no fact). Borrowed. */
+const scan_facts *scan_services_find(const scan_services *services, const vigie_addr *addr,
+                                     uint16_t port);
+
+/* ------------------------------------------------------ service stage */
+
+/* A deep look that blocks (TLS inspection): run on a worker thread with its
+ * own connections; writes into facts, which only this call touches.
+ * starttls is NULL for a port that speaks TLS at once, else the service
+ * whose preamble turns it into TLS ("smtp", "imap"...: scan_starttls_name). */
+typedef vigie_status (*scan_svc_deep_fn)(const vigie_addr *addr, uint16_t port,
+                                         const char *host_name, const char *starttls,
+                                         scan_facts *facts, void *user, vigie_error *err);
+
+/* Defaults, as documented in vigie(1). */
+#define SCAN_SVC_DEFAULT_PARALLEL 512u
+#define SCAN_SVC_DEFAULT_PER_HOST 8u
+#define SCAN_SVC_DEFAULT_CONNECT_S 3.0
+#define SCAN_SVC_DEFAULT_READ_S 5.0
+#define SCAN_SVC_DEFAULT_BANNER_S 2.0
+#define SCAN_SVC_DEFAULT_PORT_S 30.0
+#define SCAN_SVC_DEFAULT_ATTEMPTS 8u
+#define SCAN_SVC_DEFAULT_THREADS 8u
+
+typedef struct scan_svc_config {
+  /* The modules to try, in generic order; NULL takes scan_svc_registry(). */
+  const scan_svc_module *const *modules;
+  size_t module_count;
+  const scan_probes *probes;  /* borrowed; may be NULL (modules only) */
+  unsigned parallel;          /* connections at once (0: default) */
+  unsigned per_host;          /* connections at once per address (0: default) */
+  double connect_timeout_s;   /* one connect() (0: default) */
+  double read_timeout_s;      /* one answer (0: default) */
+  double banner_wait_s;       /* listening for a server that speaks first */
+  double port_timeout_s;      /* everything on one port (0: default) */
+  unsigned max_attempts;      /* connections per port (0: default) */
+  bool intrusive;             /* passed to modules (io.intrusive) */
+  /* Deep inspection of TLS ports (and STARTTLS ones when a module says
+   * starttls=offered), on threads workers: NULL skips it. */
+  scan_svc_deep_fn deep;
+  void *deep_user;
+  unsigned threads;           /* deep workers (0: default) */
+  volatile sig_atomic_t *stop; /* set by a signal handler: stop, keep what was found */
+  vigie_log *log;             /* progress, or NULL for none */
+  /* Called once per port when its facts are final (JSON lines); may be NULL. */
+  void (*on_done)(const vigie_addr *addr, uint16_t port, const scan_facts *facts, void *user);
+  void *user;
+} scan_svc_config;
+
+typedef struct scan_svc_stats {
+  size_t ports, done, identified, tls;
+  uint64_t connections;
+  bool interrupted;
+  double elapsed_s;
+} scan_svc_stats;
+
+/** Run the service stage on every pair of services (sorted or not; sorted
+ * on return), facts written into each pair's. Returns when every port is
+ * done or *cfg->stop is set (the facts found so far are kept).
+ * \return VIGIE_ENOMEM, VIGIE_EIO for epoll or socket failures. */
+vigie_status scan_run_services(const scan_svc_config *cfg, scan_services *services,
+                               scan_svc_stats *stats, vigie_error *err);
 
 /* ------------------------------------------------------- TLS inspection */
 
@@ -624,6 +761,10 @@ typedef struct scan_meta {
    * NULL (or a port it does not know) leaves the service out, as nmap does
    * for a port missing from nmap-services. */
   const vigie_portdb *portdb;
+  /* Facts of the service stage, borrowed and sorted; NULL when it did not
+   * run: the outputs then print no service (or the table's, for nmap). */
+  const scan_services *services;
+
   /* Host names of the addresses (sorted), borrowed; NULL: none known. */
   const scan_names *names;
 } scan_meta;
@@ -681,6 +822,13 @@ vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta,
  * \return VIGIE_EINVAL for a result with no family, state or reason;
  * VIGIE_EIO when the stream has failed. */
 vigie_status scan_output_jsonl(FILE *stream, const scan_result *result);
+/** The same with the port's service facts, when facts is not NULL:
+ * "service":{"name":...,"product":...,"version":...,"confidence":...,
+ * "tls":bool,"facts":{"name":[values]}}; values escaped, bytes outside
+ * UTF-8 as U+FFFD. */
+vigie_status scan_output_jsonl_facts(FILE *stream, const scan_result *result,
+                                     const scan_names *names, const scan_facts *facts);
+
 /** The same with "hostnames":["..."] after "ip" when names (sorted, may be
  * NULL) knows names of the address; names that would make the line longer
  * than 4 KiB are left out. 
@@ -711,6 +859,11 @@ typedef struct scan_saved {
  * part of the file: throw it away. */
 vigie_status scan_input_xml(const char *path, const char *xsd_path, scan_store *store,
                             scan_saved *saved, vigie_error *err);
+/** The same, and each port's <service> facts added to services (may be
+ * NULL: ignored), with the name of its host when the file gives one. */
+vigie_status scan_input_xml_services(const char *path, const char *xsd_path, scan_store *store,
+                                     scan_saved *saved, scan_services *services,
+                                     vigie_error *err);
 void scan_saved_free(scan_saved *saved);
 
 #endif

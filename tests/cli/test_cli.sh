@@ -23,7 +23,7 @@ expect() {
   fi
 }
 
-echo "1..58"
+echo "1..69"
 expect "--help exits 0" 0 "" -- --help
 grep -q "^Usage: vigie" "$tmp/out" && ok "--help prints usage on stdout" || not_ok "--help prints usage on stdout"
 grep -q "targets" "$tmp/out" && ok "--help lists the targets command" || not_ok "--help lists the targets command"
@@ -62,6 +62,21 @@ expect "scan --seed -1 is refused" 2 '"-1"' -- scan --seed -1 198.18.0.1
 expect "scan --source-ip not-an-address is refused" 2 'source-ip' -- scan --source-ip 198.18.0.0/24 198.18.0.1
 expect "scan --resume of a missing file names it" 2 "$tmp/nope.xml" -- scan --resume "$tmp/nope.xml"
 expect "scan with no target" 2 'nothing to scan' -- scan --connect -p 80
+# The service stage's options and vigie services refuse bad input before
+# any connection.
+expect "scan --service-timeout 0 is refused" 2 '"0"' -- scan --service-timeout 0 198.18.0.1
+expect "scan --service-parallel abc is refused" 2 '"abc"' -- scan --service-parallel abc 198.18.0.1
+expect "help services" 0 "" -- help services
+grep -q "Usage: vigie services" "$tmp/out" && ok "help services prints the command usage" || not_ok "help services prints the command usage"
+expect "services with nothing to look at" 2 'nothing to look at' -- services
+expect "services HOST without a port" 2 'expected HOST:PORT' -- services 198.18.0.1
+expect "services IPv6 without brackets" 2 'expected HOST:PORT' -- services 2001:2::1:80
+expect "services port 0" 2 '198.18.0.1:0' -- services 198.18.0.1:0
+expect "services --from a missing file names it" 2 "$tmp/none.xml" -- services --from "$tmp/none.xml"
+printf '<probes xmlns="urn:vigie:service-probes:1" version="1">\n<probe name="a">\n<match service="x">(</match>\n</probe>\n</probes>\n' >"$tmp/bad-probes.xml"
+expect "a bad probes file is refused with its line" 2 "bad-probes.xml:3" -- services --probes "$tmp/bad-probes.xml" 127.0.0.1:9
+printf '# a list\n198.18.0.1\n' >"$tmp/list.txt"
+expect "services -iL names the file and line" 2 "list.txt:2" -- services -iL "$tmp/list.txt"
 # vigie rules: validate names the file and line; list reads a rule directory.
 data=${VIGIE_TEST_DATA:?VIGIE_TEST_DATA must point to tests/data}
 expect "rules validate of good files" 0 "" -- rules validate "$data/rules/good/ad-sample.xml" "$data/rules/good/openldap-sample.xml"
