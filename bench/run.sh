@@ -304,6 +304,9 @@ run_vigie() {
   why=$(tool_missing vigie)
   if [[ -n $why ]]; then record_na "$scen" vigie "$setting" "$why"; log "$scen vigie: $why"; return; fi
   [[ -n $mode ]] && extra=(--connect)
+  # Discovery only, like masscan and zmap: the service stage (on by default
+  # since it exists) has its own benchmark, bench/services.sh.
+  extra+=(--no-services)
   log "$scen: vigie scan ${mode:+--connect }-p ${ports} --rate $RATE"
   # shellcheck disable=SC2086  # VIGIE_SCAN_ARGS is a list of words
   run_tool "$tns" "$base.jsonl" "$base" "$VIGIE_BIN" scan "${extra[@]}" -p "$ports" --rate "$RATE" \
