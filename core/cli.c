@@ -113,7 +113,12 @@ int cli_exit_code(vigie_status status) {
   case VIGIE_EEMPTY:
   case VIGIE_EUSAGE: return VIGIE_EXIT_USAGE;
   case VIGIE_EIO: return VIGIE_EXIT_IOERR;
-  case VIGIE_EPERM: return VIGIE_EXIT_NOPERM;
+  case VIGIE_EPERM:
+  case VIGIE_EAUTH: return VIGIE_EXIT_NOPERM;
+  case VIGIE_ECONNECT:
+  case VIGIE_ETLS: return VIGIE_EXIT_UNAVAILABLE;
+  case VIGIE_ETIMEOUT: return VIGIE_EXIT_TEMPFAIL;
+  case VIGIE_EPROTO: return VIGIE_EXIT_PROTOCOL;
   case VIGIE_ENOMEM: return VIGIE_EXIT_OSERR;
   case VIGIE_EINVAL: return VIGIE_EXIT_SOFTWARE;
   }
