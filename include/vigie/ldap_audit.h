@@ -127,14 +127,24 @@ const char *ldapa_obj_attr_at(const ldapa_obj *obj, size_t i);
 
 /* ------------------------------------------------------------ facts */
 
-/** Parse a binary SID into "S-1-5-21-...". \return VIGIE_ESYNTAX on a
- * malformed SID (short, sub-authority count over 15, trailing bytes). */
+/* Room for any SID's text: "S-1-" + a 48-bit authority + 15 x "-4294967295". */
+#define LDAPA_SID_TEXT_MAX 192
+/** Parse a binary SID into "S-1-5-21-...".
+ * \param[out] out   the text, NUL-terminated (LDAPA_SID_TEXT_MAX bytes always suffice)
+ * \param[out] rid   the last sub-authority (may be NULL)
+ * \return VIGIE_ESYNTAX on a malformed SID (short, revision not 1, no
+ * sub-authority or more than 15, length not matching the count), VIGIE_EINVAL
+ * when out_size is too small. */
 vigie_status ldapa_sid_to_string(const void *bin, size_t len, char *out, size_t out_size,
                                  uint32_t *rid, vigie_error *err);
 /** FILETIME (100 ns since 1601) in decimal text to Unix time. \return
- * VIGIE_ENOENT for 0 and 0x7FFFFFFFFFFFFFFF (never), VIGIE_ESYNTAX if malformed. */
+ * VIGIE_ENOENT for 0 and 0x7FFFFFFFFFFFFFFF (never), VIGIE_ESYNTAX if malformed
+ * or negative (a negative Integer8 is a duration such as maxPwdAge, not a date). */
 vigie_status ldapa_filetime_parse(const char *text, time_t *out);
-/** GeneralizedTime "YYYYMMDDHHMMSS[.f]Z" to Unix time. */
+/** GeneralizedTime "YYYYMMDDHH[MM[SS]][(.|,)f](Z|+hh[mm]|-hh[mm])" (RFC 4517)
+ * to Unix time, the offset applied, the fraction ignored. \return
+ * VIGIE_ESYNTAX when malformed, out of range (month 13, 30 February) or
+ * without a time zone. */
 vigie_status ldapa_gentime_parse(const char *text, time_t *out);
 
 /** Compute the derived facts of doc/rules-language.md on every entry of an
