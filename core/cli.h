@@ -16,13 +16,12 @@ enum {
   VIGIE_EXIT_USAGE = 2,
   VIGIE_EXIT_INCOMPLETE = 3,
   VIGIE_EXIT_VERIFY = 4,
-  VIGIE_EXIT_UNAVAILABLE = 69, /* sysexits EX_UNAVAILABLE: server unreachable, TLS refused */
+  VIGIE_EXIT_UNAVAILABLE = 69, /* sysexits EX_UNAVAILABLE: a server unreachable or refusing */
   VIGIE_EXIT_SOFTWARE = 70, /* sysexits EX_SOFTWARE: internal error */
   VIGIE_EXIT_OSERR = 71,    /* sysexits EX_OSERR: out of memory and the like */
   VIGIE_EXIT_CANTCREAT = 73,
   VIGIE_EXIT_IOERR = 74,
-  VIGIE_EXIT_TEMPFAIL = 75,  /* sysexits EX_TEMPFAIL: a server did not answer in time */
-  VIGIE_EXIT_PROTOCOL = 76,  /* sysexits EX_PROTOCOL: a server broke off or broke the protocol */
+  VIGIE_EXIT_PROTOCOL = 76, /* sysexits EX_PROTOCOL: a server broke the protocol */
   VIGIE_EXIT_NOPERM = 77
 };
 
