@@ -119,4 +119,46 @@ vigie_status ldapa_probe_server(const ldapa_conn_opts *opts, LDAP *audit_ld, lda
                                 ldapa_obj *rootdse, const char *const *contexts, vigie_log *log,
                                 vigie_error *err);
 
+/* ------------------------------------------------------------ the run */
+
+/* One collection: what ldapa_collect was given and what it has learnt. */
+typedef struct ldapa_collect_run {
+  const ldapa_conn_opts *opts;
+  const char *const *const *attrs; /* rules' attributes per set, or NULL */
+  ldapa_dir *dir;
+  LDAP *ld;                        /* the audit connection */
+  ldapa_obj *rootdse;              /* in dir */
+  ldapa_profile profile;
+  int page_size;
+  ldapa_progress_fn progress;
+  void *progress_ctx;
+  vigie_log *log;
+} ldapa_collect_run;
+
+/* Called on each entry a set's search stores (e.g. to put DCs in dcs). */
+typedef vigie_status (*ldapa_collect_hook)(ldapa_collect_run *run, ldapa_obj *obj,
+                                           vigie_error *err);
+
+/** Store one entry in set (values of attributes it did not have yet).
+ * \param[out] out  the entry in the model (may be NULL) */
+vigie_status ldapa_collect_store(ldapa_collect_run *run, LDAP *ld, LDAPMessage *entry,
+                                 const ldapa_search *s, ldapa_set set, ldapa_obj **out,
+                                 vigie_error *err);
+
+/** Search base and store every entry in set, asking for builtin and the
+ * rules' attributes of set; record the set's read state. optional_base: a
+ * base that does not exist means an empty set, not a refused one.
+ * \return only connection-level failures (EPROTO, ETIMEOUT, ENOMEM). */
+vigie_status ldapa_collect_search(ldapa_collect_run *run, ldapa_set set, const char *base,
+                                  int scope, const char *filter, const char *const *builtin,
+                                  ldapa_collect_hook hook, bool optional_base, vigie_error *err);
+
+/** Whether profile reads set (AUTO: only the server and the rootDSE). */
+bool ldapa_collect_profile_has(ldapa_profile profile, ldapa_set set);
+
+/** Read the sets of each profile (ldapa_collect_ad.c, ldapa_collect_openldap.c). */
+vigie_status ldapa_collect_ad(ldapa_collect_run *run, vigie_error *err);
+vigie_status ldapa_collect_openldap(ldapa_collect_run *run, const char *const *contexts,
+                                    vigie_error *err);
+
 #endif

@@ -175,6 +175,7 @@ typedef struct ldapa_conn_opts {
   ldapa_profile profile;  /* AUTO: from the rootDSE */
   int timeout_seconds;    /* per network operation, default 30 */
   int page_size;          /* RFC 2696 page size, default 500 */
+  int ldaps_port;         /* port the ldaps_open probe tries when url is ldap://; 0: 636 */
 } ldapa_conn_opts;
 
 /* Progress of a long collection: the set being read and entries so far. */
