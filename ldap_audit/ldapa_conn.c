@@ -48,6 +48,7 @@ vigie_status ldapa_ldap_fail(LDAP *ld, int rc, ldapa_phase phase, const char *ur
   if (ld != NULL && (server_text == NULL || server_text[0] == '\0'))
     ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
   const char *detail = server_text != NULL && server_text[0] != '\0' ? server_text : diag;
+  if (detail != NULL && strcmp(detail, "(unknown error code)") == 0) detail = NULL;
   bool tls = (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR) && text_is_tls(detail);
   vigie_status status = map_code(rc, phase, tls);
   if (rc == LDAP_SUCCESS) status = VIGIE_EPROTO;
@@ -95,6 +96,25 @@ static vigie_status link_options(LDAP *ld, const ldapa_link *link, vigie_error *
   return VIGIE_OK;
 }
 
+/* libldap does not say why a handshake failed ("can't contact", "connect
+ * error"). When a verified handshake fails, try once more without
+ * verification, to the same host: if that works, the certificate is what
+ * was refused, and the user needs to know it is not a network problem. */
+static vigie_status link_diagnose_tls(const ldapa_link *link, vigie_status status, vigie_error *err) {
+  if (!link->tls_verify || !(link->starttls || strncasecmp(link->url, "ldaps:", 6) == 0))
+    return status;
+  ldapa_link loose = *link;
+  loose.tls_verify = false;
+  LDAP *ld = NULL;
+  if (ldapa_link_open(&loose, &ld, NULL) != VIGIE_OK) return status;
+  ldapa_link_close(ld);
+  return vigie_fail(err, VIGIE_ETLS,
+                    "%s: the server's TLS certificate did not verify (not signed by a CA of the "
+                    "trust store%s%s, expired, or not issued for this host name): give the CA "
+                    "with --ca-file", link->url, link->ca_file ? " or of " : "",
+                    link->ca_file ? link->ca_file : "");
+}
+
 vigie_status ldapa_link_open(const ldapa_link *link, LDAP **out, vigie_error *err) {
   LDAP *ld = NULL;
   *out = NULL;
@@ -110,12 +130,14 @@ vigie_status ldapa_link_open(const ldapa_link *link, LDAP **out, vigie_error *er
   rc = ldap_connect(ld);
   if (rc != LDAP_SUCCESS) {
     status = ldapa_ldap_fail(ld, rc, LDAPA_PHASE_CONNECT, link->url, "cannot connect", NULL, err);
+    status = link_diagnose_tls(link, status, err);
     goto done;
   }
   if (link->starttls) {
     rc = ldap_start_tls_s(ld, NULL, NULL);
     if (rc != LDAP_SUCCESS) {
       status = ldapa_ldap_fail(ld, rc, LDAPA_PHASE_STARTTLS, link->url, "StartTLS failed", NULL, err);
+      status = link_diagnose_tls(link, status, err);
       goto done;
     }
   }

@@ -1,5 +1,6 @@
-/* The pure parsers behind the directory facts: binary SIDs, FILETIME and
- * GeneralizedTime, with well-formed vectors and hostile ones. */
+/* The directory facts: the pure parsers (binary SIDs, FILETIME,
+ * GeneralizedTime) with well-formed and hostile vectors, then the facts
+ * computed on small hand-built models. */
 #include <string.h>
 
 #include "harness.h"
@@ -140,6 +141,237 @@ TEST(gentime_garbage_is_refused) {
   CHECK(ldapa_gentime_parse(NULL, &t) == VIGIE_ESYNTAX);
 }
 
+/* ------------------------------------------------------------ AD facts on a small model */
+
+/* Binary SID S-1-5-21-1-2-3-rid (or S-1-5-32-rid when builtin) into b (28 bytes). */
+static size_t make_sid(unsigned char *b, uint32_t rid, bool builtin) {
+  static const unsigned char dom[] = {1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0};
+  static const unsigned char bi[] = {1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0};
+  size_t n = builtin ? sizeof bi : sizeof dom;
+  memcpy(b, builtin ? bi : dom, n);
+  for (int i = 0; i < 4; i++) b[n + (size_t)i] = (unsigned char)(rid >> (8 * i));
+  return n + 4;
+}
+
+static ldapa_obj *add_obj(ldapa_dir *dir, ldapa_set set, const char *dn, uint32_t rid, bool builtin) {
+  ldapa_obj *o = ldapa_dir_entry(dir, dn, NULL);
+  unsigned char sid[28];
+  size_t n = make_sid(sid, rid, builtin);
+  ldapa_obj_add(dir, o, "objectSid", sid, n, NULL);
+  ldapa_dir_add_to_set(dir, set, o, NULL);
+  if (set == LDAPA_SET_USERS || set == LDAPA_SET_COMPUTERS) ldapa_dir_add_to_set(dir, LDAPA_SET_ACCOUNTS, o, NULL);
+  return o;
+}
+
+static ldapa_obj *add_account(ldapa_dir *dir, const char *dn, uint32_t rid, const char *uac) {
+  ldapa_obj *o = add_obj(dir, LDAPA_SET_USERS, dn, rid, false);
+  ldapa_obj_add_str(dir, o, "objectClass", "user", NULL);
+  ldapa_obj_add_str(dir, o, "userAccountControl", uac, NULL);
+  ldapa_obj_add_str(dir, o, "primaryGroupID", "513", NULL);
+  return o;
+}
+
+static ldapa_obj *add_group(ldapa_dir *dir, const char *dn, const char *name, uint32_t rid, bool builtin) {
+  ldapa_obj *o = add_obj(dir, LDAPA_SET_GROUPS, dn, rid, builtin);
+  ldapa_obj_add_str(dir, o, "sAMAccountName", name, NULL);
+  return o;
+}
+
+static bool fact_is(const ldapa_obj *o, const char *fact, const char *want) {
+  const char *v = ldapa_obj_first(o, fact);
+  if (v == NULL || strcmp(v, want) != 0)
+    printf("# %s: %s = %s, wanted %s\n", ldapa_obj_dn(o), fact, v ? v : "(absent)", want);
+  return v != NULL && strcmp(v, want) == 0;
+}
+
+static bool has_fact_value(const ldapa_obj *o, const char *fact, const char *want) {
+  const ldapa_value *v = NULL;
+  size_t n = ldapa_obj_values(o, fact, &v);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(v[i].data, want) == 0) return true;
+  return false;
+}
+
+/* A domain with nested groups, a cycle, primary-group membership, a DC and
+ * RID 500 in Domain Admins. */
+typedef struct ad_model {
+  ldapa_dir *dir;
+  ldapa_obj *alice, *bob, *carol, *dc, *admin, *da, *nested, *loop, *builtin;
+} ad_model;
+
+static ad_model build_model(void) {
+  ad_model m = {.dir = ldapa_dir_new()};
+  ldapa_dir *d = m.dir;
+  add_obj(d, LDAPA_SET_DOMAIN, "DC=lab,DC=test", 0, false);
+  ldapa_obj *dom = ldapa_dir_find(d, "DC=lab,DC=test");
+  unsigned char sid[28];
+  make_sid(sid, 0, false);
+  sid[1] = 4; /* the domain's own SID has no RID */
+  ldapa_obj_clear(dom, "objectSid");
+  ldapa_obj_add(d, dom, "objectSid", sid, 24, NULL); /* S-1-5-21-1-2-3 */
+  m.da = add_group(d, "CN=Domain Admins,DC=lab,DC=test", "Domain Admins", 512, false);
+  m.builtin = add_group(d, "CN=Administrators,CN=Builtin,DC=lab,DC=test", "Administrators", 544, true);
+  m.nested = add_group(d, "CN=Nested,DC=lab,DC=test", "Nested", 1100, false);
+  m.loop = add_group(d, "CN=Loop,DC=lab,DC=test", "Loop", 1101, false);
+  ldapa_obj *pu = add_group(d, "CN=Protected Users,DC=lab,DC=test", "Protected Users", 525, false);
+  add_group(d, "CN=Domain Users,DC=lab,DC=test", "Domain Users", 513, false);
+  m.alice = add_account(d, "CN=alice,DC=lab,DC=test", 1200, "512");
+  m.bob = add_account(d, "CN=bob,DC=lab,DC=test", 1201, "512");
+  ldapa_obj_clear(m.bob, "primaryGroupID");
+  ldapa_obj_add_str(d, m.bob, "primaryGroupID", "512", NULL);
+  m.carol = add_account(d, "CN=carol,DC=lab,DC=test", 1202, "514");
+  m.admin = add_account(d, "CN=Administrator,DC=lab,DC=test", 500, "66048");
+  m.dc = add_obj(d, LDAPA_SET_COMPUTERS, "CN=DC1,DC=lab,DC=test", 1000, false);
+  ldapa_obj_add_str(d, m.dc, "objectClass", "computer", NULL);
+  ldapa_obj_add_str(d, m.dc, "userAccountControl", "532480", NULL);
+  ldapa_obj_add_str(d, m.dc, "operatingSystem", "Windows Server 2019 Standard", NULL);
+  ldapa_obj_add_str(d, m.builtin, "member", "CN=Domain Admins,DC=lab,DC=test", NULL);
+  ldapa_obj_add_str(d, m.da, "member", "cn=nested,dc=lab,dc=test", NULL); /* DNs ignore case */
+  ldapa_obj_add_str(d, m.da, "member", "CN=Administrator,DC=lab,DC=test", NULL);
+  ldapa_obj_add_str(d, m.da, "member", "CN=DC1,DC=lab,DC=test", NULL);
+  ldapa_obj_add_str(d, m.da, "member", "CN=S-1-5-11,CN=ForeignSecurityPrincipals,DC=lab,DC=test", NULL);
+  ldapa_obj_add_str(d, m.nested, "member", "CN=Loop,DC=lab,DC=test", NULL);
+  ldapa_obj_add_str(d, m.loop, "member", "CN=Nested,DC=lab,DC=test", NULL);
+  ldapa_obj_add_str(d, m.loop, "member", "CN=alice,DC=lab,DC=test", NULL);
+  ldapa_obj_add_str(d, pu, "member", "CN=alice,DC=lab,DC=test", NULL);
+  ldapa_dir_set_time(d, 1767225600); /* 2026-01-01 */
+  return m;
+}
+
+TEST(ad_privileged_membership_by_rid_through_nesting_cycles_and_primary_group) {
+  ad_model m = build_model();
+  vigie_error err = {0};
+  REQUIRE(ldapa_facts_ad(m.dir, &err) == VIGIE_OK);
+  CHECK(fact_is(m.alice, "privileged", "TRUE"));  /* DA > Nested <> Loop > alice */
+  CHECK(has_fact_value(m.alice, "privileged_groups", "Domain Admins"));
+  CHECK(has_fact_value(m.alice, "privileged_groups", "Administrators")); /* BUILTIN 544 > DA */
+  CHECK(fact_is(m.alice, "protected_user", "TRUE"));
+  CHECK(fact_is(m.bob, "privileged", "TRUE"));    /* primaryGroupID 512 */
+  CHECK(fact_is(m.bob, "protected_user", "FALSE"));
+  CHECK(fact_is(m.carol, "privileged", "FALSE"));
+  CHECK(fact_is(m.dc, "privileged", "FALSE"));    /* DCs excluded */
+  CHECK(fact_is(m.dc, "is_dc", "TRUE"));
+  CHECK(fact_is(m.dc, "is_server", "TRUE"));
+  CHECK(fact_is(m.dc, "is_workstation", "FALSE"));
+  CHECK(fact_is(m.admin, "privileged", "TRUE"));
+  CHECK(fact_is(m.admin, "is_admin500", "TRUE"));
+  CHECK(fact_is(m.carol, "enabled", "FALSE"));
+  CHECK(fact_is(m.alice, "enabled", "TRUE"));
+  CHECK(fact_is(m.alice, "sid", "S-1-5-21-1-2-3-1200"));
+  CHECK(fact_is(m.alice, "rid", "1200"));
+  ldapa_obj *dom = ldapa_dir_find(m.dir, "DC=lab,DC=test");
+  CHECK(fact_is(dom, "privileged_count", "2")); /* alice, bob: not RID 500, not the DC */
+  CHECK(fact_is(dom, "sid", "S-1-5-21-1-2-3"));
+  CHECK(fact_is(m.da, "members_total", "4"));
+  CHECK(fact_is(m.da, "members_recursive", "4")); /* admin, DC1, alice, bob */
+  CHECK(fact_is(m.loop, "members_recursive", "1"));
+  CHECK(fact_is(m.builtin, "members_recursive", "4"));
+  /* Idempotent: a second run gives the same single values. */
+  REQUIRE(ldapa_facts_ad(m.dir, &err) == VIGIE_OK);
+  const ldapa_value *v = NULL;
+  CHECK(ldapa_obj_values(m.alice, "privileged", &v) == 1);
+  CHECK(ldapa_obj_values(m.alice, "privileged_groups", &v) == 2);
+  ldapa_dir_free(m.dir);
+}
+
+/* FILETIME of a Unix time, as AD writes it. */
+static void put_filetime(ldapa_dir *d, ldapa_obj *o, const char *attr, int64_t unix_time) {
+  ldapa_obj_clear(o, attr);
+  ldapa_obj_add_int(d, o, attr, (unix_time + 11644473600LL) * 10000000LL, NULL);
+}
+
+TEST(ad_dormant_and_logon_facts) {
+  ad_model m = build_model();
+  ldapa_dir *d = m.dir;
+  const int64_t now = 1767225600, day = 86400;
+  put_filetime(d, m.alice, "pwdLastSet", now - 4 * 365 * day);
+  put_filetime(d, m.alice, "lastLogonTimestamp", now - 400 * day);   /* dormant */
+  put_filetime(d, m.bob, "pwdLastSet", now - 4 * 365 * day);
+  put_filetime(d, m.bob, "lastLogonTimestamp", now - 30 * day);      /* logged on lately */
+  put_filetime(d, m.admin, "pwdLastSet", now - 4 * 365 * day);
+  ldapa_obj_add_str(d, m.admin, "whenCreated", "20150101000000.0Z", NULL); /* never logged on, old */
+  put_filetime(d, m.carol, "pwdLastSet", now - 4 * 365 * day);       /* disabled: never dormant */
+  ldapa_obj_add_str(d, m.dc, "lastLogonTimestamp", "0", NULL);
+  vigie_error err = {0};
+  REQUIRE(ldapa_facts_ad(d, &err) == VIGIE_OK);
+  CHECK(fact_is(m.alice, "dormant", "TRUE"));
+  CHECK(fact_is(m.alice, "never_logged_on", "FALSE"));
+  CHECK(fact_is(m.bob, "dormant", "FALSE"));
+  CHECK(fact_is(m.admin, "dormant", "TRUE"));
+  CHECK(fact_is(m.admin, "never_logged_on", "TRUE"));
+  CHECK(fact_is(m.carol, "dormant", "FALSE"));
+  CHECK(fact_is(m.dc, "never_logged_on", "TRUE")); /* 0 is "never" */
+  ldapa_dir_free(d);
+}
+
+TEST(ad_sid_history_privileged) {
+  ad_model m = build_model();
+  unsigned char sid[28];
+  size_t n = make_sid(sid, 512, false);
+  ldapa_obj_add(m.dir, m.alice, "sIDHistory", sid, n, NULL);
+  n = make_sid(sid, 1500, false);
+  ldapa_obj_add(m.dir, m.bob, "sIDHistory", sid, n, NULL);
+  ldapa_obj_add(m.dir, m.carol, "sIDHistory", "\x01\x09garbage", 9, NULL); /* malformed: ignored */
+  vigie_error err = {0};
+  REQUIRE(ldapa_facts_ad(m.dir, &err) == VIGIE_OK);
+  CHECK(fact_is(m.alice, "sid_history_privileged", "TRUE"));
+  CHECK(fact_is(m.bob, "sid_history_privileged", "FALSE"));
+  CHECK(fact_is(m.carol, "sid_history_privileged", "FALSE"));
+  ldapa_dir_free(m.dir);
+}
+
+TEST(ad_dns_zone_allow_update) {
+  ldapa_dir *d = ldapa_dir_new();
+  ldapa_obj *dom = ldapa_dir_entry(d, "DC=lab,DC=test", NULL);
+  ldapa_dir_add_to_set(d, LDAPA_SET_DOMAIN, dom, NULL);
+  const char *names[] = {"lab.test", "_msdcs.lab.test", "other.test"};
+  ldapa_obj *z[3];
+  for (int i = 0; i < 3; i++) {
+    char dn[128];
+    snprintf(dn, sizeof dn, "DC=%s,CN=MicrosoftDNS,DC=DomainDnsZones,DC=lab,DC=test", names[i]);
+    z[i] = ldapa_dir_entry(d, dn, NULL);
+    ldapa_obj_add_str(d, z[i], "dc", names[i], NULL);
+    ldapa_dir_add_to_set(d, LDAPA_SET_DNS_ZONES, z[i], NULL);
+  }
+  /* DataLength 1, NameLength 1, Flag 0, Version 1, Id 2 (ALLOW_UPDATE), Data, Name. */
+  unsigned char p[22] = {1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0};
+  ldapa_obj_add(d, z[0], "dNSProperty", p, sizeof p, NULL);
+  p[20] = 2;
+  ldapa_obj_add(d, z[1], "dNSProperty", p, sizeof p, NULL);
+  p[0] = 200; /* DataLength beyond the value: ignored */
+  ldapa_obj_add(d, z[2], "dNSProperty", p, sizeof p, NULL);
+  vigie_error err = {0};
+  REQUIRE(ldapa_facts_ad(d, &err) == VIGIE_OK);
+  CHECK(fact_is(z[0], "allow_update", "1"));
+  CHECK(fact_is(z[0], "is_domain_zone", "TRUE"));
+  CHECK(fact_is(z[1], "allow_update", "2"));
+  CHECK(fact_is(z[1], "is_msdcs", "TRUE"));
+  CHECK(ldapa_obj_first(z[2], "allow_update") == NULL);
+  CHECK(fact_is(z[2], "is_domain_zone", "FALSE"));
+  ldapa_dir_free(d);
+}
+
+TEST(openldap_password_schemes_and_redaction) {
+  ldapa_dir *d = ldapa_dir_new();
+  ldapa_obj *o = ldapa_dir_entry(d, "uid=a,dc=t", NULL);
+  ldapa_dir_add_to_set(d, LDAPA_SET_ENTRIES, o, NULL);
+  const char *pw[] = {"secret", "{SSHA}abc", "{crypt}abDES12345678", "{CRYPT}$6$s$h",
+                      "{CRYPT}$1$s$h", "{broken", "{}x", "{PBKDF2-SHA512}10000$a$b"};
+  const char *want[] = {"CLEAR", "SSHA", "CRYPT-DES", "CRYPT-SHA512", "CRYPT-MD5", "CLEAR", "CLEAR",
+                        "PBKDF2-SHA512"};
+  for (size_t i = 0; i < 8; i++) ldapa_obj_add_str(d, o, "userPassword", pw[i], NULL);
+  vigie_error err = {0};
+  for (int round = 0; round < 2; round++) { /* idempotent */
+    REQUIRE(ldapa_facts_openldap(d, &err) == VIGIE_OK);
+    const ldapa_value *v = NULL;
+    REQUIRE(ldapa_obj_values(o, "password_scheme", &v) == 8);
+    for (size_t i = 0; i < 8; i++) CHECK_STR(v[i].data, want[i]);
+    REQUIRE(ldapa_obj_values(o, "userPassword", &v) == 8);
+    for (size_t i = 0; i < 8; i++) CHECK(strstr(v[i].data, "secret") == NULL && v[i].data[0] != '{');
+  }
+  ldapa_dir_free(d);
+}
+
 TEST_MAIN(TEST_CASE_ENTRY(sid_well_formed_vectors),
           TEST_CASE_ENTRY(sid_authority_of_2_32_or_more_is_hex),
           TEST_CASE_ENTRY(sid_longest_fits_the_documented_buffer),
@@ -149,4 +381,9 @@ TEST_MAIN(TEST_CASE_ENTRY(sid_well_formed_vectors),
           TEST_CASE_ENTRY(filetime_zero_and_never_are_not_dates),
           TEST_CASE_ENTRY(filetime_negative_and_garbage_are_refused),
           TEST_CASE_ENTRY(gentime_forms),
-          TEST_CASE_ENTRY(gentime_garbage_is_refused))
+          TEST_CASE_ENTRY(gentime_garbage_is_refused),
+          TEST_CASE_ENTRY(ad_privileged_membership_by_rid_through_nesting_cycles_and_primary_group),
+          TEST_CASE_ENTRY(ad_dormant_and_logon_facts),
+          TEST_CASE_ENTRY(ad_sid_history_privileged),
+          TEST_CASE_ENTRY(ad_dns_zone_allow_update),
+          TEST_CASE_ENTRY(openldap_password_schemes_and_redaction))
