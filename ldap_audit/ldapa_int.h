@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vigie/ldap_audit.h"
 
@@ -15,5 +16,101 @@ size_t ldapa_dir_mem_bytes(const ldapa_dir *dir);
 /** ASCII case-insensitive comparison of two byte strings (LDAP attribute
  * names, DNs and the language's string comparisons are ASCII-folded). */
 bool ldapa_ieq(const char *a, size_t alen, const char *b, size_t blen);
+
+/* ------------------------------------------------ predicate AST */
+
+/* Limits that keep a hostile rule file from costing stack or memory: the
+ * parser nests at most LDAPA_EXPR_MAX_DEPTH levels of "not" and
+ * parentheses, and "and"/"or"/"&" chains are n-ary nodes evaluated in a
+ * loop, so evaluation depth is bounded by the same number. */
+#define LDAPA_EXPR_MAX_DEPTH 64
+#define LDAPA_EXPR_MAX_LEN 8192
+#define LDAPA_EXPR_MAX_NODES 4096
+
+typedef enum ldapa_node_kind {
+  LDAPA_N_OR,     /* kids: 2 or more */
+  LDAPA_N_AND,    /* kids: 2 or more */
+  LDAPA_N_NOT,    /* kids[0] */
+  LDAPA_N_CMP,    /* kids[0] op kids[1] */
+  LDAPA_N_BITAND, /* kids: 2 or more, left to right */
+  LDAPA_N_NUM,    /* num (durations are numbers of days) */
+  LDAPA_N_STR,    /* str, len */
+  LDAPA_N_BOOL,   /* num 0 or 1 */
+  LDAPA_N_NAME,   /* name: index into the expression's names */
+  LDAPA_N_CALL,   /* fn; kids[0] is a NAME, kids[1..] STR */
+} ldapa_node_kind;
+
+typedef enum ldapa_cmp_op { LDAPA_EQ, LDAPA_NE, LDAPA_LT, LDAPA_LE, LDAPA_GT, LDAPA_GE } ldapa_cmp_op;
+
+typedef enum ldapa_fn {
+  LDAPA_FN_HAS, LDAPA_FN_COUNT, LDAPA_FN_AGE, LDAPA_FN_CONTAINS, LDAPA_FN_STARTS_WITH,
+  LDAPA_FN_ENDS_WITH, LDAPA_FN_MATCHES, LDAPA_FN_LEN, LDAPA_FN_ANY_OF,
+} ldapa_fn;
+
+typedef struct ldapa_node {
+  ldapa_node_kind kind;
+  ldapa_cmp_op op;
+  ldapa_fn fn;
+  int64_t num;
+  char *str;     /* owned, unescaped; NUL-terminated */
+  size_t len;
+  size_t name;   /* LDAPA_N_NAME */
+  struct ldapa_node **kids; /* owned array; nodes are owned by the expression */
+  size_t nkids;
+} ldapa_node;
+
+struct ldapa_expr {
+  ldapa_node *root;
+  ldapa_node **nodes; /* every node, for freeing */
+  size_t nnodes, nodes_cap;
+  char **names;       /* distinct names read, case-insensitive, first spelling */
+  size_t nnames, names_cap;
+};
+
+/* ------------------------------------------------ rules */
+
+typedef enum ldapa_threshold { LDAPA_THR_COUNT, LDAPA_THR_RATIO, LDAPA_THR_NONE } ldapa_threshold;
+
+typedef struct ldapa_check {
+  ldapa_set set;
+  ldapa_expr *where;  /* owned; NULL means true */
+  ldapa_expr *of;     /* owned; NULL means true (ratio denominators) */
+  char *where_text;   /* owned, as written; NULL when absent */
+  char *of_text;
+  ldapa_severity severity;
+  int level;          /* 1..5, or 0 when the check does not move the level */
+  ldapa_threshold threshold;
+  ldapa_cmp_op op;    /* count and ratio */
+  int64_t count;      /* count threshold */
+  double ratio;       /* ratio threshold, 0..1 */
+  char *threshold_text; /* owned: "count >= 1", "ratio > 0.10", "none" */
+  int line;
+} ldapa_check;
+
+enum { LDAPA_TEXT_TITLE, LDAPA_TEXT_DESCRIPTION, LDAPA_TEXT_RATIONALE, LDAPA_TEXT_REMEDIATION,
+       LDAPA_TEXT_COUNT };
+
+struct ldapa_rule {
+  char *id, *category, *anssi; /* anssi may be NULL */
+  char *file;                  /* where it was loaded from */
+  int line;
+  ldapa_profile profile;
+  ldapa_severity severity;     /* the highest of its checks */
+  char *text[LDAPA_TEXT_COUNT][2]; /* [field][0 fr, 1 en] */
+  char **pingcastle;
+  size_t npingcastle;
+  char **ref_href, **ref_text;
+  size_t nrefs;
+  ldapa_check *checks;
+  size_t nchecks;
+  char *not_evaluated;         /* the reason, or NULL for a rule with checks */
+};
+
+/** A check's own accessors, for the evaluator and the output. */
+size_t ldapa_rule_check_count(const ldapa_rule *rule);
+const ldapa_check *ldapa_rule_check_at(const ldapa_rule *rule, size_t i);
+
+/** The cmp operator as written ("<=" ...). */
+const char *ldapa_cmp_op_text(ldapa_cmp_op op);
 
 #endif

@@ -196,6 +196,33 @@ vigie_status ldapa_collect(const ldapa_conn_opts *opts, const char *const *const
 
 /* ------------------------------------------------------------ rules */
 
+/* The predicate language of doc/rules-language.md. */
+typedef struct ldapa_expr ldapa_expr;
+
+/** Parse a predicate.
+ * \param[out] out     the expression; caller frees with ldapa_expr_free
+ * \param[out] column  may be NULL; on a syntax error, the 1-based column
+ * \return VIGIE_OK; VIGIE_ESYNTAX with err "column N: expected X, found Y";
+ *   VIGIE_ETOOBIG over the length, node or nesting limits; VIGIE_ENOMEM. */
+vigie_status ldapa_expr_parse(const char *text, ldapa_expr **out, size_t *column,
+                              vigie_error *err);
+void ldapa_expr_free(ldapa_expr *expr);
+/** The attribute and fact names the predicate reads, distinct ignoring case,
+ * in order of first appearance. \return borrowed, valid while expr lives. */
+size_t ldapa_expr_name_count(const ldapa_expr *expr);
+const char *ldapa_expr_name_at(const ldapa_expr *expr, size_t i);
+/** Whether name (any case) is one of the derived facts of the doc. */
+bool ldapa_expr_is_fact(const char *name);
+/** Evaluate expr on obj, ages counted up to now.
+ * \param[out] read    NULL, or ldapa_expr_name_count(expr) flags: set true
+ *   for each name whose values the evaluation looked at (the evidence)
+ * \param[out] result  whether obj satisfies expr
+ * \return VIGIE_OK, or VIGIE_ESYNTAX when a value cannot be interpreted
+ *   (a bitwise AND on a non-number, an age of a malformed time), err naming
+ *   the attribute and the value. */
+vigie_status ldapa_expr_eval(const ldapa_expr *expr, const ldapa_obj *obj, time_t now, bool *read,
+                             bool *result, vigie_error *err);
+
 typedef enum ldapa_severity {
   LDAPA_SEV_INFO = 0,
   LDAPA_SEV_LOW,
@@ -227,7 +254,11 @@ void ldapa_ruleset_free(ldapa_ruleset *rules);
  * a message naming the file, the line and what is wrong; a duplicate rule ID
  * is an error. Nothing is added when the file fails. */
 vigie_status ldapa_rules_load_file(ldapa_ruleset *rules, const char *path, vigie_error *err);
-/** Load every *.xml of dir, in name order. */
+/** Same as ldapa_rules_load_file on a buffer; name is used in messages. */
+vigie_status ldapa_rules_load_memory(ldapa_ruleset *rules, const char *data, size_t len,
+                                     const char *name, vigie_error *err);
+/** Load every *.xml of dir, in name order. Every file is tried: the good
+ * ones are added even when one fails, and the first failure is returned. */
 vigie_status ldapa_rules_load_dir(ldapa_ruleset *rules, const char *dir, vigie_error *err);
 
 size_t ldapa_rules_count(const ldapa_ruleset *rules);
@@ -239,6 +270,13 @@ const char *ldapa_rule_category(const ldapa_rule *rule);
 /** lang "fr" or "en"; field "title", "description", "rationale", "remediation". */
 const char *ldapa_rule_text(const ldapa_rule *rule, const char *field, const char *lang);
 const char *ldapa_rule_anssi(const ldapa_rule *rule); /* "vuln_..." or NULL */
+/** The reason of a <not-evaluated> rule, or NULL for a rule with checks. Borrowed. */
+const char *ldapa_rule_not_evaluated(const ldapa_rule *rule);
+/** The file the rule was loaded from and (in *line, may be NULL) its line. Borrowed. */
+const char *ldapa_rule_source(const ldapa_rule *rule, int *line);
+/** References: count, and the i-th one's text (\return) and href (*href). Borrowed. */
+size_t ldapa_rule_reference_count(const ldapa_rule *rule);
+const char *ldapa_rule_reference_at(const ldapa_rule *rule, size_t i, const char **href);
 
 /** Every attribute the rules read on set, for the collector (a NULL-ended
  * array owned by rules). */
