@@ -8,15 +8,6 @@
 
 #include "ldapa_collect_int.h"
 
-const char *ldapa_profile_name(ldapa_profile profile) {
-  switch (profile) {
-  case LDAPA_PROFILE_AUTO: return "auto";
-  case LDAPA_PROFILE_AD: return "ad";
-  case LDAPA_PROFILE_OPENLDAP: return "openldap";
-  }
-  return "unknown";
-}
-
 /* --------------------------------------------------------- attribute lists */
 
 /* builtin then the rules' names, case-insensitive duplicates dropped.
