@@ -21,9 +21,13 @@ tool_pkgs=(
 daemon_pkgs=(
   nginx-light openssh-server postfix vsftpd slapd postgresql samba dcmtk
 )
+# The directory auditor's labs (tests/lab/slapd_audit.sh, tests/lab/samba_ad.sh): a Samba
+# AD DC (samba-ad-dc pulls winbind and the DSDB modules; samba-ad-provision holds the
+# schema files `samba-tool domain provision` reads) and the ldb tools that seed it.
+ad_pkgs=(samba-ad-dc samba-ad-provision ldb-tools)
 # The benchmarks compare vigie with these; only `install-deps.sh --bench` adds them.
-bench_pkgs=(masscan zmap time)
-pkgs=("${build_pkgs[@]}" "${tool_pkgs[@]}" "${daemon_pkgs[@]}")
+bench_pkgs=(masscan zmap time python3-ldapdomaindump)
+pkgs=("${build_pkgs[@]}" "${tool_pkgs[@]}" "${daemon_pkgs[@]}" "${ad_pkgs[@]}")
 if [ "${1:-}" = "--bench" ]; then pkgs+=("${bench_pkgs[@]}"); fi
 
 missing=()
