@@ -106,6 +106,45 @@ struct ldapa_rule {
   char *not_evaluated;         /* the reason, or NULL for a rule with checks */
 };
 
+/* ------------------------------------------------ results */
+
+typedef struct ldapa_evidence {
+  char *attr;
+  ldapa_value *values; /* owned copies, cut to LDAPA_EVIDENCE_BYTES */
+  size_t n, total;
+} ldapa_evidence;
+
+struct ldapa_fault {
+  char *dn, *name;
+  ldapa_evidence *ev;
+  size_t nev;
+};
+
+typedef struct ldapa_check_res {
+  const ldapa_check *check; /* borrowed from the rule set */
+  size_t index;
+  ldapa_outcome outcome;
+  char *reason;
+  size_t at_fault, considered;
+  ldapa_fault *faults;
+  size_t nfaults, faults_cap;
+} ldapa_check_res;
+
+struct ldapa_result {
+  const ldapa_rule *rule;
+  ldapa_outcome outcome;
+  char *reason;
+  ldapa_check_res *checks;
+  size_t nchecks;
+};
+
+struct ldapa_results {
+  ldapa_result *items;
+  size_t n;
+  time_t time;
+  ldapa_profile profile;
+};
+
 /** A check's own accessors, for the evaluator and the output. */
 size_t ldapa_rule_check_count(const ldapa_rule *rule);
 const ldapa_check *ldapa_rule_check_at(const ldapa_rule *rule, size_t i);

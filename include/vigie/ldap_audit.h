@@ -291,6 +291,60 @@ vigie_status ldapa_eval(const ldapa_ruleset *rules, const ldapa_dir *dir, ldapa_
                         ldapa_results **out, vigie_error *err);
 void ldapa_results_free(ldapa_results *results);
 
+/* Faults kept per check: the first LDAPA_FAULTS_MAX entries at fault are
+ * kept with their evidence, every one is counted. Evidence keeps at most
+ * LDAPA_EVIDENCE_VALUES values of each attribute, each cut to
+ * LDAPA_EVIDENCE_BYTES bytes, and counts them all. */
+#define LDAPA_FAULTS_MAX 1000
+#define LDAPA_EVIDENCE_VALUES 16
+#define LDAPA_EVIDENCE_BYTES 512
+
+/* One check of a rule as evaluated. Strings are borrowed from the results. */
+typedef struct ldapa_check_outcome {
+  size_t index;          /* the check's place in its rule, from 0 */
+  ldapa_set set;
+  ldapa_outcome outcome; /* pass, fail, not applicable or error */
+  ldapa_severity severity;
+  int level;             /* 1..5, or 0 when the check does not move the level */
+  const char *threshold; /* "count >= 1", "ratio > 0.10", "none" */
+  const char *where;     /* the predicate as written, NULL for true */
+  const char *reason;    /* why error / not applicable, else NULL */
+  size_t at_fault;       /* entries matching where (and of, for a ratio) */
+  size_t considered;     /* entries of the set, or matching of for a ratio */
+  size_t faults_kept;    /* faults kept for a failed check (<= LDAPA_FAULTS_MAX) */
+} ldapa_check_outcome;
+
+typedef struct ldapa_fault ldapa_fault;
+
+size_t ldapa_results_count(const ldapa_results *results);
+/** The i-th result, in rule-set order. Borrowed from results. */
+const ldapa_result *ldapa_results_at(const ldapa_results *results, size_t i);
+/** The collection time and profile the results were computed for. */
+time_t ldapa_results_time(const ldapa_results *results);
+ldapa_profile ldapa_results_profile(const ldapa_results *results);
+/** The rule: borrowed from the rule set, which must outlive the results. */
+const ldapa_rule *ldapa_result_rule(const ldapa_result *result);
+ldapa_outcome ldapa_result_outcome(const ldapa_result *result);
+/** Why the outcome is error, not applicable or not evaluated; else NULL. Borrowed. */
+const char *ldapa_result_reason(const ldapa_result *result);
+/** Number of checks (0 for a not-evaluated rule) and the i-th one; false past the end. */
+size_t ldapa_result_check_count(const ldapa_result *result);
+bool ldapa_result_check(const ldapa_result *result, size_t i, ldapa_check_outcome *out);
+/** The j-th fault kept for check i (failed checks only). Borrowed. */
+const ldapa_fault *ldapa_result_fault(const ldapa_result *result, size_t i, size_t j);
+/** Whether a check of result failed at this level (a rule holding the level down). */
+bool ldapa_result_holds_level(const ldapa_result *result, int level);
+
+/** The entry at fault: its DN and its name (name, sAMAccountName or cn; may be NULL). */
+const char *ldapa_fault_dn(const ldapa_fault *fault);
+const char *ldapa_fault_name(const ldapa_fault *fault);
+/** The attributes the predicate read on this entry (the evidence): count,
+ * then the i-th one's name (\return), values kept (*values, *count) and
+ * total number of values (*total). Borrowed. */
+size_t ldapa_fault_evidence_count(const ldapa_fault *fault);
+const char *ldapa_fault_evidence(const ldapa_fault *fault, size_t i, const ldapa_value **values,
+                                 size_t *count, size_t *total);
+
 /* The ANSSI-style level: min level of failed mapped control points, 5 if
  * none; coverage counts control points evaluated (pass or fail). */
 typedef struct ldapa_level {
