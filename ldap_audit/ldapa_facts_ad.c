@@ -463,7 +463,8 @@ static vigie_status domain_facts(graph *g, size_t privileged_count, vigie_error 
   ldapa_obj *domain = ldapa_dir_set_at(g->dir, LDAPA_SET_DOMAIN, 0);
   if (domain == NULL) return VIGIE_OK;
   sid_info s = obj_sid(domain, "objectSid");
-  vigie_status status = put_sid(g->dir, domain, &s, err);
+  /* The domain's SID has no RID: only the text. */
+  vigie_status status = s.ok ? ldapa_fact_str(g->dir, domain, "sid", s.text, err) : VIGIE_OK;
   if (status == VIGIE_OK) status = ldapa_fact_int(g->dir, domain, "privileged_count", (int64_t)privileged_count, err);
   if (status == VIGIE_OK)
     status = ldapa_fact_int(g->dir, domain, "dc_count", (int64_t)ldapa_dir_set_size(g->dir, LDAPA_SET_DCS), err);

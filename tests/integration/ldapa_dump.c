@@ -4,10 +4,14 @@
  * engine. Binary values are printed as their length.
  * Usage: ldapa_dump URL [BIND-DN] (password in VIGIE_LDAP_PASSWORD);
  * environment: DUMP_STARTTLS=1, DUMP_CA=file, DUMP_INSECURE=1,
- * DUMP_LDAPS_PORT=n, DUMP_PAGE=n, DUMP_TIMEOUT=s, DUMP_SETS_ONLY=1. */
+ * DUMP_LDAPS_PORT=n, DUMP_PAGE=n, DUMP_TIMEOUT=s, DUMP_SETS_ONLY=1.
+ * Range mode: ldapa_dump range URL BIND-DN DN ATTR-WITH-RANGE reads ATTR
+ * of DN as ldapa_entry_values does (range retrieval included) and prints
+ * "values N" and the ranges asked for. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "ldap_audit/ldapa_collect_int.h"
 #include "vigie/ldap_audit.h"
 
 static int env_int(const char *name, int dflt) {
@@ -40,7 +44,47 @@ static void dump_obj(const ldapa_obj *obj) {
   }
 }
 
+typedef struct range_count {
+  size_t values;
+  bool partial;
+  char reason[256];
+} range_count;
+
+static vigie_status count_value(void *ctx, const char *attr, const struct berval *v, vigie_error *err) {
+  (void)attr, (void)v, (void)err;
+  ((range_count *)ctx)->values++;
+  return VIGIE_OK;
+}
+
+static vigie_status range_entry(void *ctx, LDAP *ld, LDAPMessage *entry, vigie_error *err) {
+  range_count *c = ctx;
+  static const ldapa_search s = {.url = "range", .timeout_seconds = 10};
+  return ldapa_entry_values(ld, entry, &s, count_value, c, &c->partial, c->reason,
+                            sizeof c->reason, err);
+}
+
+static int range_main(char **argv) {
+  ldapa_conn_opts o = {.url = argv[2], .bind_dn = argv[3], .password = getenv("VIGIE_LDAP_PASSWORD"),
+                       .starttls = env_int("DUMP_STARTTLS", 0) != 0, .tls_verify = true,
+                       .ca_file = getenv("DUMP_CA"), .timeout_seconds = 10};
+  ldapa_link link = {o.url, o.starttls, true, o.ca_file, 10};
+  LDAP *ld = NULL;
+  vigie_error err = {0};
+  range_count c = {0};
+  char *attrs[] = {argv[5], NULL};
+  ldapa_search s = {o.url, argv[4], LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, 10, 0};
+  ldapa_search_outcome out;
+  vigie_status status = ldapa_link_open(&link, &ld, &err);
+  if (status == VIGIE_OK) status = ldapa_link_bind(ld, &o, &err);
+  if (status == VIGIE_OK) status = ldapa_search_run(ld, &s, range_entry, &c, &out, &err);
+  printf("status: %d %s\nvalues %zu%s%s\n", (int)status, status == VIGIE_OK ? "ok" : vigie_error_text(&err),
+         c.values, c.partial ? " partial: " : "", c.partial ? c.reason : "");
+  ldapa_link_close(ld);
+  return status == VIGIE_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 6 && strcmp(argv[1], "range") == 0) return range_main(argv);
   if (argc < 2) {
     fprintf(stderr, "usage: ldapa_dump URL [BIND-DN]\n");
     return 2;
