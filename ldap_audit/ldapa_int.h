@@ -149,6 +149,9 @@ struct ldapa_results {
 size_t ldapa_rule_check_count(const ldapa_rule *rule);
 const ldapa_check *ldapa_rule_check_at(const ldapa_rule *rule, size_t i);
 
+/** Whether set is read in profile (server and rootdse: in both). */
+bool ldapa_set_in_profile(ldapa_set set, ldapa_profile profile);
+
 /** The cmp operator as written ("<=" ...). */
 const char *ldapa_cmp_op_text(ldapa_cmp_op op);
 

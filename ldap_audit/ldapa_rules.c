@@ -85,7 +85,7 @@ const char *ldapa_cmp_op_text(ldapa_cmp_op op) {
 }
 
 /* The profiles a set exists in: server and rootdse in both. */
-static bool rl_set_in_profile(ldapa_set set, ldapa_profile profile) {
+bool ldapa_set_in_profile(ldapa_set set, ldapa_profile profile) {
   if (set == LDAPA_SET_SERVER || set == LDAPA_SET_ROOTDSE) return true;
   bool openldap = set == LDAPA_SET_ENTRIES || set == LDAPA_SET_PPOLICIES;
   return profile == (openldap ? LDAPA_PROFILE_OPENLDAP : LDAPA_PROFILE_AD);
@@ -312,7 +312,7 @@ static vigie_status rl_check_attrs(rl_file *f, const xmlNode *node, const ldapa_
   } else if (objects == NULL || ldapa_set_from_name(objects, &c->set) != VIGIE_OK) {
     status = rl_fail(f, node, VIGIE_ESCHEMA, "rule %s: unknown object set \"%s\"", r->id,
                      objects ? objects : "");
-  } else if (!rl_set_in_profile(c->set, f->profile)) {
+  } else if (!ldapa_set_in_profile(c->set, f->profile)) {
     status = rl_fail(f, node, VIGIE_ESCHEMA, "rule %s: object set \"%s\" is not read in the %s profile",
                      r->id, objects, ldapa_profile_name(f->profile));
   } else {
