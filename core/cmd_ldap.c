@@ -289,12 +289,35 @@ static vigie_status ldap_write(const ldap_job *job, const ldapa_results *results
   return vigie_afile_commit(f, err);
 }
 
+/* Outcomes counted, and failed rules by the severity of their worst failed check. */
+static void ldap_summary_outcomes(const ldapa_results *results) {
+  size_t outcomes[LDAPA_NOT_EVALUATED + 1] = {0}, fails[LDAPA_SEV_CRITICAL + 1] = {0};
+  for (size_t i = 0; i < ldapa_results_count(results); i++) {
+    const ldapa_result *r = ldapa_results_at(results, i);
+    ldapa_outcome o = ldapa_result_outcome(r);
+    outcomes[o]++;
+    if (o != LDAPA_FAIL) continue;
+    ldapa_severity worst = LDAPA_SEV_INFO;
+    ldapa_check_outcome c;
+    for (size_t k = 0; ldapa_result_check(r, k, &c); k++)
+      if (c.outcome == LDAPA_FAIL && c.severity > worst) worst = c.severity;
+    fails[worst]++;
+  }
+  printf("rules: %zu pass, %zu fail, %zu not applicable, %zu error, %zu not evaluated\n",
+         outcomes[LDAPA_PASS], outcomes[LDAPA_FAIL], outcomes[LDAPA_NOT_APPLICABLE],
+         outcomes[LDAPA_ERROR], outcomes[LDAPA_NOT_EVALUATED]);
+  printf("failed rules by severity:");
+  for (int sev = LDAPA_SEV_CRITICAL; sev >= LDAPA_SEV_INFO; sev--)
+    printf(" %s %zu%s", ldapa_severity_name((ldapa_severity)sev), fails[sev], sev > 0 ? "," : "\n");
+}
+
 static void ldap_summary(const ldap_job *job, const ldapa_results *results, ldapa_profile profile,
                          size_t incomplete, vigie_log *log) {
   ldapa_level level = ldapa_level_compute(results);
   printf("directory: %s (%s)\n", job->conn.url, ldapa_profile_name(profile));
   printf("estimated ANSSI level: %d\n", level.level);
   printf("coverage: %zu of %zu control points evaluated\n", level.points_evaluated, level.points_total);
+  ldap_summary_outcomes(results);
   if (incomplete > 0)
     printf("incomplete: %zu object sets not read fully (their rules are in error)\n", incomplete);
   printf("result: %s\n", job->output);

@@ -8,6 +8,7 @@
 #include "vigie_config.h"
 
 static const cmd_desc *const commands[] = {
+    &cmd_ldap,
     &cmd_scan,
     &cmd_targets,
 };
