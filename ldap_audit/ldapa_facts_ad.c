@@ -511,5 +511,6 @@ vigie_status ldapa_facts_ad(ldapa_dir *dir, vigie_error *err) {
   graph_free(&g);
   if (status == VIGIE_OK) status = dns_facts(dir, domain != NULL ? ldapa_obj_dn(domain) : NULL, err);
   if (status == VIGIE_OK) status = trust_facts(dir, err);
+  if (status == VIGIE_OK) status = ldapa_facts_pki(dir, err);
   return status;
 }

@@ -16,4 +16,7 @@ bool ldapa_fact_first_int(const ldapa_obj *obj, const char *attr, int64_t *out);
 /** Whether any value of attr equals want (ASCII case-insensitive). */
 bool ldapa_fact_has_value(const ldapa_obj *obj, const char *attr, const char *want);
 
+/** The certificate facts of the pki_cas set (ldapa_facts_pki.c). */
+vigie_status ldapa_facts_pki(ldapa_dir *dir, vigie_error *err);
+
 #endif

@@ -1,6 +1,8 @@
 /* The directory facts: the pure parsers (binary SIDs, FILETIME,
  * GeneralizedTime) with well-formed and hostile vectors, then the facts
  * computed on small hand-built models. */
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <string.h>
 
 #include "harness.h"
@@ -372,6 +374,65 @@ TEST(openldap_password_schemes_and_redaction) {
   ldapa_dir_free(d);
 }
 
+/* A self-signed RSA certificate of bits, signed with md, in DER (caller frees
+ * with OPENSSL_free), or NULL. */
+static unsigned char *make_cert(int bits, const EVP_MD *md, int *len) {
+  EVP_PKEY *key = EVP_RSA_gen((unsigned)bits);
+  X509 *x = X509_new();
+  unsigned char *der = NULL;
+  if (key != NULL && x != NULL) {
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *)"vigie test CA", -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    X509_set_pubkey(x, key);
+    if (X509_sign(x, key, md) > 0) *len = i2d_X509(x, &der);
+  }
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return der;
+}
+
+TEST(pki_certificate_facts) {
+  ldapa_dir *d = ldapa_dir_new();
+  ldapa_obj *ca = ldapa_dir_entry(d, "CN=NTAuthCertificates,CN=Public Key Services", NULL);
+  ldapa_dir_add_to_set(d, LDAPA_SET_PKI_CAS, ca, NULL);
+  int len1 = 0, len2 = 0;
+  unsigned char *weak = make_cert(1024, EVP_sha1(), &len1), *good = make_cert(2048, EVP_sha256(), &len2);
+  REQUIRE(weak != NULL && good != NULL);
+  ldapa_obj_add(d, ca, "cACertificate", weak, (size_t)len1, NULL);
+  ldapa_obj_add(d, ca, "cACertificate", good, (size_t)len2, NULL);
+  ldapa_obj_add(d, ca, "cACertificate", "\x30\x82garbage", 9, NULL);
+  unsigned char trailing[4096];
+  memcpy(trailing, good, (size_t)len2);
+  trailing[len2] = 0;
+  ldapa_obj_add(d, ca, "cACertificate", trailing, (size_t)len2 + 1, NULL); /* a byte too many */
+  vigie_error err = {0};
+  for (int round = 0; round < 2; round++) { /* idempotent */
+    REQUIRE(ldapa_facts_ad(d, &err) == VIGIE_OK);
+    const ldapa_value *v = NULL;
+    REQUIRE(ldapa_obj_values(ca, "decodable", &v) == 4);
+    CHECK_STR(v[0].data, "TRUE");
+    CHECK_STR(v[1].data, "TRUE");
+    CHECK_STR(v[2].data, "FALSE");
+    CHECK_STR(v[3].data, "FALSE");
+    REQUIRE(ldapa_obj_values(ca, "key_bits", &v) == 2);
+    CHECK_STR(v[0].data, "1024");
+    CHECK_STR(v[1].data, "2048");
+    REQUIRE(ldapa_obj_values(ca, "signature_hash", &v) == 2);
+    CHECK_STR(v[0].data, "SHA1");
+    CHECK_STR(v[1].data, "SHA256");
+    REQUIRE(ldapa_obj_values(ca, "key_type", &v) == 2);
+    CHECK_STR(v[0].data, "RSA");
+  }
+  OPENSSL_free(weak);
+  OPENSSL_free(good);
+  ldapa_dir_free(d);
+}
+
 TEST_MAIN(TEST_CASE_ENTRY(sid_well_formed_vectors),
           TEST_CASE_ENTRY(sid_authority_of_2_32_or_more_is_hex),
           TEST_CASE_ENTRY(sid_longest_fits_the_documented_buffer),
@@ -386,4 +447,5 @@ TEST_MAIN(TEST_CASE_ENTRY(sid_well_formed_vectors),
           TEST_CASE_ENTRY(ad_dormant_and_logon_facts),
           TEST_CASE_ENTRY(ad_sid_history_privileged),
           TEST_CASE_ENTRY(ad_dns_zone_allow_update),
-          TEST_CASE_ENTRY(openldap_password_schemes_and_redaction))
+          TEST_CASE_ENTRY(openldap_password_schemes_and_redaction),
+          TEST_CASE_ENTRY(pki_certificate_facts))
