@@ -10,17 +10,33 @@
 
 /* --------------------------------------------------------- attribute lists */
 
-/* builtin then the rules' names, case-insensitive duplicates dropped.
- * \return a NULL-ended array of borrowed strings; caller frees the array. */
-static char **attrs_merge(const char *const *builtin, const char *const *rules) {
+/* The sets whose entries come from the search of set: accounts and dcs
+ * are filled from users, computers and msas, so the attributes the rules
+ * read on them must be asked for on those searches. */
+static size_t sets_fed_by(ldapa_set set, ldapa_set out[3]) {
   size_t n = 0;
-  for (size_t i = 0; builtin != NULL && builtin[i] != NULL; i++) n++;
-  for (size_t i = 0; rules != NULL && rules[i] != NULL; i++) n++;
+  out[n++] = set;
+  if (set == LDAPA_SET_USERS || set == LDAPA_SET_COMPUTERS || set == LDAPA_SET_MSAS)
+    out[n++] = LDAPA_SET_ACCOUNTS;
+  if (set == LDAPA_SET_COMPUTERS) out[n++] = LDAPA_SET_DCS;
+  return n;
+}
+
+/* builtin, then the rules' names for set and the sets it feeds, ASCII
+ * case-insensitive duplicates dropped. \return a NULL-ended array of
+ * borrowed strings; caller frees the array. */
+static char **attrs_merge(const char *const *builtin, const char *const *const *rules, ldapa_set set) {
+  const char *const *lists[4] = {builtin, NULL, NULL, NULL};
+  ldapa_set fed[3];
+  size_t nl = 1 + sets_fed_by(set, fed);
+  for (size_t l = 1; l < nl; l++) lists[l] = rules != NULL ? rules[fed[l - 1]] : NULL;
+  size_t n = 0;
+  for (size_t l = 0; l < nl; l++)
+    for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++) n++;
   char **out = vigie_calloc(n + 1, sizeof *out);
   if (out == NULL) return NULL;
   size_t k = 0;
-  const char *const *lists[2] = {builtin, rules};
-  for (int l = 0; l < 2; l++)
+  for (size_t l = 0; l < nl; l++)
     for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++) {
       bool seen = false;
       for (size_t j = 0; j < k && !seen; j++) seen = strcasecmp(out[j], lists[l][i]) == 0;
@@ -107,7 +123,7 @@ static vigie_status sink_entry(void *ctx, LDAP *ld, LDAPMessage *entry, vigie_er
 vigie_status ldapa_collect_search(ldapa_collect_run *run, ldapa_set set, const char *base,
                                   int scope, const char *filter, const char *const *builtin,
                                   ldapa_collect_hook hook, bool optional_base, vigie_error *err) {
-  char **attrs = attrs_merge(builtin, run->attrs != NULL ? run->attrs[set] : NULL);
+  char **attrs = attrs_merge(builtin, run->attrs, set);
   if (attrs == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   ldapa_search s = {run->opts->url, base, scope, filter, attrs, run->page_size,
                     run->opts->timeout_seconds, 0};

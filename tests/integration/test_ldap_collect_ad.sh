@@ -49,7 +49,7 @@ check() {
   local name=$1; shift
   if "$@"; then ok "$name"; else not_ok "$name"; sed 's/^/#   /' "$out/last" | head -20; fi
 }
-echo "1..24"
+echo "1..25"
 $AD_EXEC env VIGIE_LDAP_PASSWORD="$pw" DUMP_STARTTLS=1 DUMP_CA="$AD_CA_FILE" \
   "$dump" "$AD_URL" "$AD_AUDIT_DN" >"$out/dump" 2>"$out/last"
 head -40 "$out/dump" >>"$out/last"
@@ -91,4 +91,6 @@ $AD_EXEC "$bin" ldap --url "$AD_URL" --starttls --bind "$AD_AUDIT_DN" --password
   --ca-file "$AD_CA_FILE" --rules "$rules" -o "$out/ad.xml" >"$out/last" 2>&1
 rc=$?
 check "vigie ldap: a full AD audit exits 0 and writes its result" test "$rc" -eq 0 -a -s "$out/ad.xml"
+check "vigie ldap: an attribute only a rule on accounts reads is collected" \
+  grep -q "fault dn=\"CN=user-admincount," "$out/ad.xml"
 [ "$failed" -eq 0 ]
