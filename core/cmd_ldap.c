@@ -6,8 +6,10 @@
  * with some sets refused or limited writes the result, with those rules in
  * error, and exits 3. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -163,10 +165,14 @@ static bool password_trim(char *pw) {
   return n > 0;
 }
 
-static vigie_status password_from_file(ldap_job *job, vigie_error *err) {
+static vigie_status password_from_file(ldap_job *job, vigie_log *log, vigie_error *err) {
   FILE *f = fopen(job->password_file, "r");
+  struct stat st;
   if (f == NULL)
     return vigie_fail(err, VIGIE_ENOENT, "--password-file %s: %s", job->password_file, strerror(errno));
+  if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
+    vigie_log_warn(log, "--password-file %s can be read by other users (chmod 600 it)",
+                   job->password_file);
   bool ok = fgets(job->password, LDAP_PASSWORD_MAX, f) != NULL && password_trim(job->password);
   fclose(f);
   if (!ok) return vigie_fail(err, VIGIE_EUSAGE, "--password-file %s: no password on its first line", job->password_file);
@@ -190,13 +196,13 @@ static vigie_status password_prompt(ldap_job *job, vigie_error *err) {
   return VIGIE_OK;
 }
 
-static vigie_status ldap_password(ldap_job *job, vigie_error *err) {
+static vigie_status ldap_password(ldap_job *job, vigie_log *log, vigie_error *err) {
   if (job->conn.bind_dn == NULL) return VIGIE_OK;
   job->password = vigie_calloc(1, LDAP_PASSWORD_MAX);
   if (job->password == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   job->conn.password = job->password;
   const char *env = getenv("VIGIE_LDAP_PASSWORD");
-  if (job->password_file != NULL) return password_from_file(job, err);
+  if (job->password_file != NULL) return password_from_file(job, log, err);
   if (env != NULL && env[0] != '\0') {
     snprintf(job->password, LDAP_PASSWORD_MAX, "%s", env);
     return VIGIE_OK;
@@ -335,7 +341,7 @@ static int ldap_audit(ldap_job *job, cmd_ctx *ctx, vigie_error *err) {
   size_t incomplete = 0;
   vigie_status status = ldap_load_rules(job, &rules, err);
   if (status != VIGIE_OK) goto done;
-  status = ldap_password(job, err);
+  status = ldap_password(job, ctx->log, err);
   if (status != VIGIE_OK) goto done;
   dir = ldapa_dir_new();
   if (dir == NULL) {
@@ -358,6 +364,9 @@ done:
 
 static int ldap_run(int argc, char **argv, cmd_ctx *ctx) {
   vigie_error err = {0};
+  /* A server that closes its side while libldap writes must give an error
+   * (EPIPE, then EPROTO), not kill the process before it can say why. */
+  signal(SIGPIPE, SIG_IGN);
   ldap_job job = {.conn = {.tls_verify = true, .timeout_seconds = LDAP_DEFAULT_TIMEOUT,
                            .page_size = LDAP_DEFAULT_PAGE}};
   int rc = ldap_parse(argc, argv, ctx, &job, &err);

@@ -144,17 +144,17 @@ run() {
   else not_ok "$name (exit $rc, wanted $code)"; sed 's/^/#   /' "$tmp/last" | head -20; fi
 }
 common=(--rules "$rules" --ldaps-port "$P2" --ca-file "$tmp/server.crt" --timeout 5)
-printf 'auditor-pw\n' >"$tmp/pw"
+printf 'auditor-pw\n' >"$tmp/pw"; chmod 600 "$tmp/pw"
 run "vigie ldap: a full read exits 0" 0 "" --url "$url" --bind "cn=auditor,$base" \
   --password-file "$tmp/pw" --starttls "${common[@]}" -o "$tmp/full.xml"
 check "vigie ldap: the result file is written" test -s "$tmp/full.xml"
 check "vigie ldap: the summary gives the level" grep -q "estimated ANSSI level: [1-5]" "$tmp/out"
-printf 'limited-pw\n' >"$tmp/pw"
+printf 'limited-pw\n' >"$tmp/pw"; chmod 600 "$tmp/pw"
 run "vigie ldap: a set cut by a size limit exits 3, naming it" 3 "set entries read partially" \
   --url "$url" --bind "cn=limited,$base" --password-file "$tmp/pw" --starttls "${common[@]}" \
   -o "$tmp/partial.xml"
 check "vigie ldap: the incomplete result is still written" test -s "$tmp/partial.xml"
-printf 'wrong\n' >"$tmp/pw"
+printf 'wrong\n' >"$tmp/pw"; chmod 600 "$tmp/pw"
 run "vigie ldap: bad credentials exit 77" 77 "Invalid credentials" --url "$url" \
   --bind "cn=auditor,$base" --password-file "$tmp/pw" --starttls "${common[@]}" -o "$tmp/bad.xml"
 run "vigie ldap: an untrusted certificate exits 76 and says so" 76 "certificate did not verify" \

@@ -86,7 +86,7 @@ $AD_EXEC env VIGIE_LDAP_PASSWORD="$pw" "$bin" ldap --url "$AD_URL" --bind "$AD_A
   --rules "$rules" -o "$out/clear.xml" >"$out/last" 2>&1 </dev/null
 rc=$?
 check "vigie ldap: a cleartext bind refused by the DC exits 77" test "$rc" -eq 77
-printf '%s\n' "$pw" >"$out/pw"
+printf '%s\n' "$pw" >"$out/pw"; chmod 600 "$out/pw"
 $AD_EXEC "$bin" ldap --url "$AD_URL" --starttls --bind "$AD_AUDIT_DN" --password-file "$out/pw" \
   --ca-file "$AD_CA_FILE" --rules "$rules" -o "$out/ad.xml" >"$out/last" 2>&1
 rc=$?
