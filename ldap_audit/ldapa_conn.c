@@ -21,8 +21,12 @@ static bool text_is_tls(const char *text) {
 }
 
 static vigie_status map_code(int rc, ldapa_phase phase, bool tls) {
-  /* Whatever the server answers to a bind, it did not take our identity. */
-  if (phase == LDAPA_PHASE_BIND && rc > 0) return VIGIE_EAUTH;
+  /* Whatever the server answers to a bind, it did not take our identity;
+   * SASL's own failures (no Kerberos ticket, unknown principal) come back
+   * as local errors. */
+  if (phase == LDAPA_PHASE_BIND &&
+      (rc > 0 || rc == LDAP_LOCAL_ERROR || rc == LDAP_AUTH_UNKNOWN || rc == LDAP_NOT_SUPPORTED))
+    return VIGIE_EAUTH;
   switch (rc) {
   case LDAP_INVALID_CREDENTIALS:
   case LDAP_INAPPROPRIATE_AUTH:
@@ -185,6 +189,10 @@ static int sasl_defaults(LDAP *ld, unsigned flags, void *defaults, void *in) {
 vigie_status ldapa_link_bind(LDAP *ld, const ldapa_conn_opts *opts, vigie_error *err) {
   int rc = LDAP_SUCCESS;
   if (opts->sasl_mech != NULL) {
+    /* The Kerberos service name comes from the URL's host as written, not
+     * from a reverse lookup of its address, which whoever answers DNS
+     * could choose. */
+    ldap_set_option(ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON);
     rc = ldap_sasl_interactive_bind_s(ld, NULL, opts->sasl_mech, NULL, NULL, LDAP_SASL_QUIET,
                                       sasl_defaults, NULL);
     if (rc != LDAP_SUCCESS)

@@ -6,7 +6,9 @@
 # that demands TLS for simple binds, the facts against the lab's truth
 # (dormant accounts, privileged accounts outside Protected Users, privileged
 # count), primaryGroupID and BUILTIN memberships, and range retrieval on a
-# group of 3100 members. Needs root and Samba (skips with 77 otherwise).
+# group of 3100 members, and a SASL GSSAPI bind with a Kerberos ticket (when
+# kinit and the SASL GSSAPI module are installed). Needs root and Samba
+# (skips with 77 otherwise).
 set -u
 bin=${VIGIE_BIN:?VIGIE_BIN must point to the vigie binary}
 dump=${LDAPA_DUMP:?LDAPA_DUMP must point to the ldapa_dump helper}
@@ -18,7 +20,7 @@ command -v samba >/dev/null || [ -x /usr/sbin/samba ] || { echo "1..0 # SKIP sam
 export VIGIE_LAB_STATE=$(mktemp -d /tmp/vigie-ad-collect.XXXXXX)/lab
 export VIGIE_AD_NETNS=vigie-adc-$$
 out=$(dirname "$VIGIE_LAB_STATE")
-cleanup() { bash "$lab" down >/dev/null 2>&1; rm -rf "$out"; }
+cleanup() { bash "$lab" down >/dev/null 2>&1; rm -rf "$out" "/etc/netns/$VIGIE_AD_NETNS"; }
 trap cleanup EXIT
 if ! bash "$lab" up >"$out/up.log" 2>&1 || ! bash "$lab" seed >"$out/seed.log" 2>&1; then
   echo "1..0 # SKIP the Samba AD lab did not come up: $(tail -1 "$out/up.log" "$out/seed.log" | tr '\n' ' ')"
@@ -49,7 +51,7 @@ check() {
   local name=$1; shift
   if "$@"; then ok "$name"; else not_ok "$name"; sed 's/^/#   /' "$out/last" | head -20; fi
 }
-echo "1..25"
+echo "1..27"
 $AD_EXEC env VIGIE_LDAP_PASSWORD="$pw" DUMP_STARTTLS=1 DUMP_CA="$AD_CA_FILE" \
   "$dump" "$AD_URL" "$AD_AUDIT_DN" >"$out/dump" 2>"$out/last"
 head -40 "$out/dump" >>"$out/last"
@@ -93,4 +95,27 @@ rc=$?
 check "vigie ldap: a full AD audit exits 0 and writes its result" test "$rc" -eq 0 -a -s "$out/ad.xml"
 check "vigie ldap: an attribute only a rule on accounts reads is collected" \
   grep -q "fault dn=\"CN=user-admincount," "$out/ad.xml"
+# SASL GSSAPI: the DC's name resolves in the namespace only (hosts file of
+# the namespace), the ticket comes from kinit with the lab's KDC.
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+if command -v kinit >/dev/null && ls /usr/lib/*/sasl2/libgssapiv2.so >/dev/null 2>&1; then
+  mkdir -p "/etc/netns/$VIGIE_AD_NETNS"
+  printf '127.0.0.1 dc1.%s dc1 localhost\n' "$AD_DNS_DOMAIN" >"/etc/netns/$VIGIE_AD_NETNS/hosts"
+  printf '[libdefaults]\n default_realm = %s\n dns_lookup_kdc = false\n rdns = false\n[realms]\n %s = {\n  kdc = 127.0.0.1\n }\n' \
+    "$AD_REALM" "$AD_REALM" >"$out/krb5.conf"
+  krb=(env KRB5_CONFIG="$out/krb5.conf" KRB5CCNAME="$out/ccache")
+  $AD_EXEC "${krb[@]}" kinit "vigie-audit@$AD_REALM" <"$AD_AUDIT_PASSWORD_FILE" >"$out/kinit.log" 2>&1
+  $AD_EXEC "${krb[@]}" "$bin" ldap --url "ldap://dc1.$AD_DNS_DOMAIN" --sasl GSSAPI --ca-file "$AD_CA_FILE" \
+    --rules "$rules" -o "$out/gss.xml" >"$out/last" 2>&1
+  rc=$?
+  cat "$out/kinit.log" >>"$out/last"
+  check "vigie ldap --sasl GSSAPI with a Kerberos ticket exits 0" test "$rc" -eq 0 -a -s "$out/gss.xml"
+  $AD_EXEC env KRB5_CONFIG="$out/krb5.conf" KRB5CCNAME="$out/no-ccache" "$bin" ldap \
+    --url "ldap://dc1.$AD_DNS_DOMAIN" --sasl GSSAPI --rules "$rules" -o "$out/gss2.xml" >"$out/last" 2>&1
+  rc=$?
+  check "vigie ldap --sasl GSSAPI without a ticket exits 77" test "$rc" -eq 77
+else
+  skip "vigie ldap --sasl GSSAPI with a Kerberos ticket" "kinit or the SASL GSSAPI module is not installed"
+  skip "vigie ldap --sasl GSSAPI without a ticket" "kinit or the SASL GSSAPI module is not installed"
+fi
 [ "$failed" -eq 0 ]
