@@ -11,6 +11,7 @@ static const cmd_desc *const commands[] = {
     &cmd_ldap,
     &cmd_scan,
     &cmd_targets,
+    &cmd_rules,
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

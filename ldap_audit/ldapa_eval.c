@@ -285,6 +285,9 @@ vigie_status ldapa_eval(const ldapa_ruleset *rules, const ldapa_dir *dir, ldapa_
   if (rules == NULL || dir == NULL || out == NULL)
     return vigie_fail(err, VIGIE_EINVAL, "ldapa_eval: bad argument");
   *out = NULL;
+  if (profile != LDAPA_PROFILE_AD && profile != LDAPA_PROFILE_OPENLDAP)
+    return vigie_fail(err, VIGIE_EINVAL, "ldapa_eval: the profile must be ad or openldap, not %s",
+                      ldapa_profile_name(profile));
   ldapa_results *res = vigie_calloc(1, sizeof *res);
   size_t n = ldapa_rules_count(rules);
   if (res == NULL || (res->items = vigie_calloc(n, sizeof *res->items)) == NULL) {

@@ -24,6 +24,7 @@
 
 #define ST_CHUNK (256u * 1024u)  /* arena block size */
 #define ST_NO_NAME UINT32_MAX    /* an attribute name never interned */
+#define ST_VALUE_MAX (256u * 1024u * 1024u) /* no LDAP value comes near: a bug or an attack */
 #define ST_SHARE_MAX_LEN 40      /* single values this short may be shared */
 #define ST_SHARE_SLOTS (1u << 17) /* shared-value table, at most half full */
 
@@ -470,6 +471,9 @@ vigie_status ldapa_obj_add(ldapa_dir *dir, ldapa_obj *obj, const char *attr, con
                            size_t len, vigie_error *err) {
   if (dir == NULL || obj == NULL || attr == NULL || (value == NULL && len > 0))
     return vigie_fail(err, VIGIE_EINVAL, "ldapa_obj_add: bad argument");
+  if (len > ST_VALUE_MAX)
+    return vigie_fail(err, VIGIE_ETOOBIG, "directory model: a value of %s on %s is over %u bytes",
+                      attr, obj->dn, ST_VALUE_MAX);
   uint32_t id;
   vigie_status status = st_name_intern(dir, attr, &id, err);
   if (status != VIGIE_OK) return status;

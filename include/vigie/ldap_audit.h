@@ -286,7 +286,10 @@ const char *const *ldapa_rules_attrs(const ldapa_ruleset *rules, ldapa_set set);
 typedef struct ldapa_result ldapa_result;
 typedef struct ldapa_results ldapa_results;
 
-/** Evaluate every rule of profile on dir. */
+/** Evaluate every rule of profile (ad or openldap: the one ldapa_collect
+ * used; auto is VIGIE_EINVAL) on dir. Rules of the other profile are left
+ * out of the results. The results borrow the rules: free them first.
+ * \param[out] out  caller frees with ldapa_results_free */
 vigie_status ldapa_eval(const ldapa_ruleset *rules, const ldapa_dir *dir, ldapa_profile profile,
                         ldapa_results **out, vigie_error *err);
 void ldapa_results_free(ldapa_results *results);

@@ -23,7 +23,7 @@ expect() {
   fi
 }
 
-echo "1..48"
+echo "1..60"
 expect "--help exits 0" 0 "" -- --help
 grep -q "^Usage: vigie" "$tmp/out" && ok "--help prints usage on stdout" || not_ok "--help prints usage on stdout"
 grep -q "targets" "$tmp/out" && ok "--help lists the targets command" || not_ok "--help lists the targets command"
@@ -77,4 +77,22 @@ expect "ldap to a closed loopback port exits 69" 69 "Can't contact LDAP server" 
 expect "ldap --insecure-skip-tls-verify warns loudly" 69 'VERIFICATION IS OFF' -- ldap --url ldaps://127.0.0.1:1 --insecure-skip-tls-verify --rules "$rules" --timeout 5 -o "$tmp/d.xml"
 expect "help ldap" 0 "" -- help ldap
 grep -q "Usage: vigie ldap" "$tmp/out" && ok "help ldap prints the command usage" || not_ok "help ldap prints the command usage"
+# vigie rules: validate names the file and line; list reads a rule directory.
+data=${VIGIE_TEST_DATA:?VIGIE_TEST_DATA must point to tests/data}
+expect "rules validate of good files" 0 "" -- rules validate "$data/rules/good/ad-sample.xml" "$data/rules/good/openldap-sample.xml"
+[ "$(grep -c ': OK$' "$tmp/out")" -eq 2 ] && ok "rules validate prints OK per file" || not_ok "rules validate prints OK per file"
+expect "rules validate of a bad predicate names file, line and column" 2 \
+  "predicate.xml:17: rule B-TST-001: where=\"enabled and\": column 12" -- rules validate "$data/rules/bad/predicate.xml"
+expect "rules validate goes on after a bad file" 2 "bad-ratio.xml:13: " -- \
+  rules validate "$data/rules/bad/bad-ratio.xml" "$data/rules/good/ad-sample.xml"
+grep -q 'ad-sample.xml: OK' "$tmp/out" && ok "the good file after a bad one is still OK" || not_ok "the good file after a bad one is still OK"
+expect "rules validate catches an ID used in two files" 2 "already defined in" -- \
+  rules validate "$data/rules/good/ad-sample.xml" "$data/rules/good/ad-sample.xml"
+expect "rules validate without a file" 2 "needs at least one FILE" -- rules validate
+expect "rules without an action" 2 "no action given" -- rules
+expect "rules with an unknown action" 2 'unknown action "show"' -- rules show
+expect "rules list of a directory" 0 "" -- rules list --rules "$data/rules/good" --profile openldap --lang fr
+grep -q '^T-OL-PWD-001 *openldap *critical *- *Mots de passe en clair$' "$tmp/out" && ! grep -q '^T-KRB' "$tmp/out" \
+  && ok "rules list shows only the openldap rule, in French" || { not_ok "rules list shows only the openldap rule, in French"; sed 's/^/#   /' "$tmp/out"; }
+expect "rules list --profile of an unknown profile" 2 '"samba": ad or openldap' -- rules list --profile samba
 [ "$failed" -eq 0 ]

@@ -15,7 +15,8 @@
 /* A rule file around rule bodies: each body is "ID|anssi or -|checks". */
 static char *rules_xml(const char *profile, const char *const *bodies, size_t n) {
   size_t cap = 4096 + n * 2048, len = 0;
-  char *s = malloc(cap);
+  char *s = vigie_malloc(cap);
+  if (s == NULL) abort();
   len += (size_t)snprintf(s + len, cap - len,
                           "<?xml version=\"1.0\"?>\n<rules xmlns=\"urn:vigie:directory-rules:1\" "
                           "profile=\"%s\">\n", profile);
@@ -42,7 +43,7 @@ static ldapa_ruleset *load(test_ctx *ctx, const char *profile, const char *const
   vigie_error err;
   vigie_status st = ldapa_rules_load_memory(rs, xml, strlen(xml), "inline.xml", &err);
   CHECKF(st == VIGIE_OK, "%s", err.msg);
-  free(xml);
+  vigie_free(xml);
   return rs;
 }
 
@@ -240,6 +241,9 @@ TEST(profile_filter) {
   ldapa_results *res = run(ctx, rs, dir);
   CHECK(res != NULL && ldapa_results_count(res) == 0);
   ldapa_results_free(res);
+  vigie_error err;
+  res = (ldapa_results *)1;
+  CHECK(ldapa_eval(rs, dir, LDAPA_PROFILE_AUTO, &res, &err) == VIGIE_EINVAL && res == NULL);
   ldapa_ruleset_free(rs);
   ldapa_dir_free(dir);
 }

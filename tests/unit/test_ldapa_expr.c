@@ -197,12 +197,14 @@ TEST(syntax_errors) {
   }
 }
 
+/* head, n times unit, then tail, in a new string (vigie_free). */
 static char *repeat(const char *head, const char *unit, size_t n, const char *tail) {
-  size_t len = strlen(head) + strlen(unit) * n + strlen(tail) + 1;
-  char *s = malloc(len);
-  strcpy(s, head);
-  for (size_t i = 0; i < n; i++) strcat(s, unit);
-  strcat(s, tail);
+  size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
+  char *s = vigie_malloc(hl + ul * n + tl + 1), *p = s;
+  if (s == NULL) abort();
+  memcpy(p, head, hl), p += hl;
+  for (size_t i = 0; i < n; i++) memcpy(p, unit, ul), p += ul;
+  memcpy(p, tail, tl + 1);
   return s;
 }
 
@@ -215,13 +217,13 @@ TEST(limits) {
   char *t = repeat(s, ")", 63, "");
   CHECKF(ldapa_expr_parse(t, &e, NULL, &err) == VIGIE_OK, "%s", err.msg);
   ldapa_expr_free(e);
-  free(s), free(t);
+  vigie_free(s), vigie_free(t);
   s = repeat("", "(", 200, "true");
   CHECK(ldapa_expr_parse(s, &e, NULL, &err) == VIGIE_ETOOBIG && strstr(err.msg, "nested") != NULL);
-  free(s);
+  vigie_free(s);
   s = repeat("", "not ", 100, "true");
   CHECK(ldapa_expr_parse(s, &e, NULL, &err) == VIGIE_ETOOBIG);
-  free(s);
+  vigie_free(s);
   s = repeat("true", " and true", 800, "");
   CHECKF(ldapa_expr_parse(s, &e, NULL, &err) == VIGIE_OK, "%s", err.msg);
   ldapa_dir *dir = ldapa_dir_new();
@@ -229,13 +231,13 @@ TEST(limits) {
   CHECK(ldapa_expr_eval(e, make_entry(dir), NOW, NULL, &r, &err) == VIGIE_OK && r);
   ldapa_dir_free(dir);
   ldapa_expr_free(e);
-  free(s);
+  vigie_free(s);
   s = repeat("1", "&1", 4095, ""); /* 4097 nodes in 8191 characters */
   CHECK(ldapa_expr_parse(s, &e, NULL, &err) == VIGIE_ETOOBIG && strstr(err.msg, "terms") != NULL);
-  free(s);
+  vigie_free(s);
   s = repeat("x = \"", "a", LDAPA_EXPR_MAX_LEN, "\"");
   CHECK(ldapa_expr_parse(s, &e, NULL, &err) == VIGIE_ETOOBIG);
-  free(s);
+  vigie_free(s);
 }
 
 /* Names are collected once each, and evaluation flags only those it read. */

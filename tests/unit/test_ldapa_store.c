@@ -22,6 +22,11 @@ TEST(dn_case_insensitive) {
   CHECK(ldapa_dir_find(dir, "CN=ALICE,OU=USERS,DC=CHU,DC=FR") == a);
   CHECK(ldapa_dir_find(dir, "CN=Bob,OU=Users,DC=chu,DC=fr") == NULL);
   CHECK_STR(ldapa_obj_dn(a), "CN=Alice,OU=Users,DC=chu,DC=fr"); /* first spelling kept */
+  ldapa_obj *root = ldapa_dir_entry(dir, "", &err); /* the rootDSE's DN is empty */
+  REQUIRE(root != NULL && root != a);
+  CHECK(ldapa_dir_find(dir, "") == root);
+  CHECK_STR(ldapa_obj_dn(root), "");
+  CHECK(ldapa_dir_entry(dir, NULL, &err) == NULL && err.status == VIGIE_EINVAL);
   ldapa_dir_free(dir);
 }
 
