@@ -22,9 +22,24 @@
 #define LDAP_PASSWORD_MAX 1024
 
 enum {
-  OPT_HELP = 1, OPT_URL, OPT_STARTTLS, OPT_BIND, OPT_PASSWORD_FILE, OPT_PASSWORD, OPT_SASL,
-  OPT_BASE, OPT_PROFILE, OPT_RULES, OPT_CA_FILE, OPT_INSECURE, OPT_TIMEOUT, OPT_PAGE_SIZE,
-  OPT_LDAPS_PORT, OPT_OUTPUT, OPT_VERBOSE, OPT_QUIET
+  OPT_HELP = 1,
+  OPT_URL,
+  OPT_STARTTLS,
+  OPT_BIND,
+  OPT_PASSWORD_FILE,
+  OPT_PASSWORD,
+  OPT_SASL,
+  OPT_BASE,
+  OPT_PROFILE,
+  OPT_RULES,
+  OPT_CA_FILE,
+  OPT_INSECURE,
+  OPT_TIMEOUT,
+  OPT_PAGE_SIZE,
+  OPT_LDAPS_PORT,
+  OPT_OUTPUT,
+  OPT_VERBOSE,
+  OPT_QUIET
 };
 
 static const cli_option ldap_options[] = {
@@ -34,14 +49,20 @@ static const cli_option ldap_options[] = {
     {"--help", "-h", OPT_HELP, NULL, "show this help and exit"},
     {"--insecure-skip-tls-verify", NULL, OPT_INSECURE, NULL,
      "do not verify the server certificate (dangerous: anyone on the path can read the password)"},
-    {"--ldaps-port", NULL, OPT_LDAPS_PORT, "PORT", "port of the LDAPS probe for an ldap:// URL (636)"},
+    {"--ldaps-port", NULL, OPT_LDAPS_PORT, "PORT",
+     "port of the LDAPS probe for an ldap:// URL (636)"},
     {"--page-size", NULL, OPT_PAGE_SIZE, "N", "entries per page of paged searches (500)"},
-    {"--password", NULL, OPT_PASSWORD, "X", "refused: use --password-file, VIGIE_LDAP_PASSWORD or the prompt"},
-    {"--password-file", NULL, OPT_PASSWORD_FILE, "FILE", "read the bind password from the first line of FILE"},
+    {"--password", NULL, OPT_PASSWORD, "X",
+     "refused: use --password-file, VIGIE_LDAP_PASSWORD or the prompt"},
+    {"--password-file", NULL, OPT_PASSWORD_FILE, "FILE",
+     "read the bind password from the first line of FILE"},
     {"--profile", NULL, OPT_PROFILE, "P", "auto (default, from the rootDSE), ad or openldap"},
-    {"--rules", NULL, OPT_RULES, "DIR", "load the rule files of DIR (default: rules/ad and rules/openldap)"},
-    {"--sasl", NULL, OPT_SASL, "MECH", "SASL bind instead of simple bind (GSSAPI: Kerberos ticket cache)"},
-    {"--starttls", NULL, OPT_STARTTLS, NULL, "StartTLS on an ldap:// URL (required: failure stops)"},
+    {"--rules", NULL, OPT_RULES, "DIR",
+     "load the rule files of DIR (default: rules/ad and rules/openldap)"},
+    {"--sasl", NULL, OPT_SASL, "MECH",
+     "SASL bind instead of simple bind (GSSAPI: Kerberos ticket cache)"},
+    {"--starttls", NULL, OPT_STARTTLS, NULL,
+     "StartTLS on an ldap:// URL (required: failure stops)"},
     {"--timeout", NULL, OPT_TIMEOUT, "SECONDS", "connect and per-answer timeout (30)"},
     {"--url", NULL, OPT_URL, "URL", "the server: ldap://host[:port] or ldaps://host[:port]"},
     {"-o", NULL, OPT_OUTPUT, "FILE", "write the directory result (XML) to FILE"},
@@ -98,22 +119,26 @@ static vigie_status parse_int_option(const char *name, const char *v, unsigned l
 static vigie_status ldap_conn_option(ldap_job *job, int id, const char *v, vigie_error *err) {
   ldapa_conn_opts *c = &job->conn;
   switch (id) {
-  case OPT_URL: c->url = v; return VIGIE_OK;
-  case OPT_STARTTLS: c->starttls = true; return VIGIE_OK;
-  case OPT_BIND: c->bind_dn = v; return VIGIE_OK;
-  case OPT_SASL: c->sasl_mech = v; return VIGIE_OK;
-  case OPT_BASE: c->base = v; return VIGIE_OK;
-  case OPT_CA_FILE: c->ca_file = v; return VIGIE_OK;
-  case OPT_INSECURE: job->insecure = true; c->tls_verify = false; return VIGIE_OK;
-  case OPT_PROFILE: return parse_profile(v, &c->profile, err);
-  case OPT_TIMEOUT: return parse_int_option("--timeout", v, 1, 3600, &c->timeout_seconds, err);
-  case OPT_PAGE_SIZE: return parse_int_option("--page-size", v, 1, 100000, &c->page_size, err);
-  case OPT_LDAPS_PORT: return parse_int_option("--ldaps-port", v, 1, 65535, &c->ldaps_port, err);
-  case OPT_PASSWORD:
-    return vigie_fail(err, VIGIE_EUSAGE, "--password: a password on the command line is visible "
-                                         "to every user of this machine; use --password-file, "
-                                         "VIGIE_LDAP_PASSWORD or the prompt");
-  default: return VIGIE_EINVAL;
+    case OPT_URL: c->url = v; return VIGIE_OK;
+    case OPT_STARTTLS: c->starttls = true; return VIGIE_OK;
+    case OPT_BIND: c->bind_dn = v; return VIGIE_OK;
+    case OPT_SASL: c->sasl_mech = v; return VIGIE_OK;
+    case OPT_BASE: c->base = v; return VIGIE_OK;
+    case OPT_CA_FILE: c->ca_file = v; return VIGIE_OK;
+    case OPT_INSECURE:
+      job->insecure = true;
+      c->tls_verify = false;
+      return VIGIE_OK;
+    case OPT_PROFILE: return parse_profile(v, &c->profile, err);
+    case OPT_TIMEOUT: return parse_int_option("--timeout", v, 1, 3600, &c->timeout_seconds, err);
+    case OPT_PAGE_SIZE: return parse_int_option("--page-size", v, 1, 100000, &c->page_size, err);
+    case OPT_LDAPS_PORT: return parse_int_option("--ldaps-port", v, 1, 65535, &c->ldaps_port, err);
+    case OPT_PASSWORD:
+      return vigie_fail(err, VIGIE_EUSAGE,
+                        "--password: a password on the command line is visible "
+                        "to every user of this machine; use --password-file, "
+                        "VIGIE_LDAP_PASSWORD or the prompt");
+    default: return VIGIE_EINVAL;
   }
 }
 
@@ -124,11 +149,13 @@ static vigie_status ldap_check(const ldap_job *job, vigie_error *err) {
   if (c->sasl_mech != NULL && strcmp(c->sasl_mech, "GSSAPI") != 0)
     return vigie_fail(err, VIGIE_EUSAGE, "--sasl \"%s\": only GSSAPI is supported", c->sasl_mech);
   if (c->sasl_mech != NULL && (c->bind_dn != NULL || job->password_file != NULL))
-    return vigie_fail(err, VIGIE_EUSAGE, "--sasl takes its identity from Kerberos: no --bind or --password-file");
+    return vigie_fail(err, VIGIE_EUSAGE,
+                      "--sasl takes its identity from Kerberos: no --bind or --password-file");
   if (job->password_file != NULL && c->bind_dn == NULL)
     return vigie_fail(err, VIGIE_EUSAGE, "--password-file needs --bind DN");
   if (c->starttls && strncasecmp(c->url, "ldaps:", 6) == 0)
-    return vigie_fail(err, VIGIE_EUSAGE, "--starttls is for ldap:// URLs (ldaps:// is TLS already)");
+    return vigie_fail(err, VIGIE_EUSAGE,
+                      "--starttls is for ldap:// URLs (ldaps:// is TLS already)");
   return VIGIE_OK;
 }
 
@@ -141,15 +168,17 @@ static int ldap_parse(int argc, char **argv, cmd_ctx *ctx, ldap_job *job, vigie_
     if ((status = ldap_conn_option(job, id, v, err)) != VIGIE_EINVAL) continue;
     status = VIGIE_OK;
     switch (id) {
-    case CLI_ERROR: return VIGIE_EXIT_USAGE;
-    case CLI_POSITIONAL: status = vigie_fail(err, VIGIE_EUSAGE, "unexpected argument \"%s\"", v); break;
-    case OPT_HELP: ldap_usage(stdout); return -1;
-    case OPT_PASSWORD_FILE: job->password_file = v; break;
-    case OPT_RULES: job->rules_dir = v; break;
-    case OPT_OUTPUT: job->output = v; break;
-    case OPT_VERBOSE: cmd_adjust_verbosity(ctx, +1); break;
-    case OPT_QUIET: ctx->log->level = VIGIE_LOG_QUIET; break;
-    default: return vigie_fail(err, VIGIE_EINVAL, "unhandled option"), VIGIE_EXIT_SOFTWARE;
+      case CLI_ERROR: return VIGIE_EXIT_USAGE;
+      case CLI_POSITIONAL:
+        status = vigie_fail(err, VIGIE_EUSAGE, "unexpected argument \"%s\"", v);
+        break;
+      case OPT_HELP: ldap_usage(stdout); return -1;
+      case OPT_PASSWORD_FILE: job->password_file = v; break;
+      case OPT_RULES: job->rules_dir = v; break;
+      case OPT_OUTPUT: job->output = v; break;
+      case OPT_VERBOSE: cmd_adjust_verbosity(ctx, +1); break;
+      case OPT_QUIET: ctx->log->level = VIGIE_LOG_QUIET; break;
+      default: return vigie_fail(err, VIGIE_EINVAL, "unhandled option"), VIGIE_EXIT_SOFTWARE;
     }
   }
   if (status == VIGIE_OK) status = ldap_check(job, err);
@@ -169,13 +198,16 @@ static vigie_status password_from_file(ldap_job *job, vigie_log *log, vigie_erro
   FILE *f = fopen(job->password_file, "r");
   struct stat st;
   if (f == NULL)
-    return vigie_fail(err, VIGIE_ENOENT, "--password-file %s: %s", job->password_file, strerror(errno));
+    return vigie_fail(err, VIGIE_ENOENT, "--password-file %s: %s", job->password_file,
+                      strerror(errno));
   if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
     vigie_log_warn(log, "--password-file %s can be read by other users (chmod 600 it)",
                    job->password_file);
   bool ok = fgets(job->password, LDAP_PASSWORD_MAX, f) != NULL && password_trim(job->password);
   fclose(f);
-  if (!ok) return vigie_fail(err, VIGIE_EUSAGE, "--password-file %s: no password on its first line", job->password_file);
+  if (!ok)
+    return vigie_fail(err, VIGIE_EUSAGE, "--password-file %s: no password on its first line",
+                      job->password_file);
   return VIGIE_OK;
 }
 
@@ -183,7 +215,8 @@ static vigie_status password_from_file(ldap_job *job, vigie_log *log, vigie_erro
 static vigie_status password_prompt(ldap_job *job, vigie_error *err) {
   struct termios old, quiet;
   if (tcgetattr(STDIN_FILENO, &old) != 0)
-    return vigie_fail(err, VIGIE_EUSAGE, "cannot turn the terminal echo off for the password prompt");
+    return vigie_fail(err, VIGIE_EUSAGE,
+                      "cannot turn the terminal echo off for the password prompt");
   quiet = old;
   quiet.c_lflag &= ~(tcflag_t)ECHO;
   fprintf(stderr, "Password for %s: ", job->conn.bind_dn);
@@ -208,8 +241,9 @@ static vigie_status ldap_password(ldap_job *job, vigie_log *log, vigie_error *er
     return VIGIE_OK;
   }
   if (isatty(STDIN_FILENO)) return password_prompt(job, err);
-  return vigie_fail(err, VIGIE_EUSAGE, "--bind %s needs a password: --password-file FILE, "
-                                       "VIGIE_LDAP_PASSWORD, or run on a terminal for a prompt",
+  return vigie_fail(err, VIGIE_EUSAGE,
+                    "--bind %s needs a password: --password-file FILE, "
+                    "VIGIE_LDAP_PASSWORD, or run on a terminal for a prompt",
                     job->conn.bind_dn);
 }
 
@@ -240,7 +274,8 @@ static vigie_status ldap_load_rules(const ldap_job *job, ldapa_ruleset **out, vi
   vigie_status status = VIGIE_OK;
   ldapa_profile p = job->conn.profile;
   if (job->rules_dir != NULL) status = ldapa_rules_load_dir(rules, job->rules_dir, err);
-  if (job->rules_dir == NULL && p != LDAPA_PROFILE_OPENLDAP) status = load_profile_rules(rules, "ad", err);
+  if (job->rules_dir == NULL && p != LDAPA_PROFILE_OPENLDAP)
+    status = load_profile_rules(rules, "ad", err);
   if (job->rules_dir == NULL && status == VIGIE_OK && p != LDAPA_PROFILE_AD)
     status = load_profile_rules(rules, "openldap", err);
   if (status != VIGIE_OK) {
@@ -262,7 +297,8 @@ static vigie_status ldap_collect(const ldap_job *job, const ldapa_ruleset *rules
   const char *const *attrs[LDAPA_SET_COUNT];
   for (int s = 0; s < LDAPA_SET_COUNT; s++) attrs[s] = ldapa_rules_attrs(rules, (ldapa_set)s);
   vigie_log_verbose(log, "reading %s", job->conn.url);
-  vigie_status status = ldapa_collect(&job->conn, attrs, dir, profile, ldap_progress, log, log, err);
+  vigie_status status =
+      ldapa_collect(&job->conn, attrs, dir, profile, ldap_progress, log, log, err);
   vigie_log_progress_clear(log);
   return status;
 }
@@ -322,7 +358,8 @@ static void ldap_summary(const ldap_job *job, const ldapa_results *results, ldap
   ldapa_level level = ldapa_level_compute(results);
   printf("directory: %s (%s)\n", job->conn.url, ldapa_profile_name(profile));
   printf("estimated ANSSI level: %d\n", level.level);
-  printf("coverage: %zu of %zu control points evaluated\n", level.points_evaluated, level.points_total);
+  printf("coverage: %zu of %zu control points evaluated\n", level.points_evaluated,
+         level.points_total);
   ldap_summary_outcomes(results);
   if (incomplete > 0)
     printf("incomplete: %zu object sets not read fully (their rules are in error)\n", incomplete);
@@ -367,17 +404,22 @@ static int ldap_run(int argc, char **argv, cmd_ctx *ctx) {
   /* A server that closes its side while libldap writes must give an error
    * (EPIPE, then EPROTO), not kill the process before it can say why. */
   signal(SIGPIPE, SIG_IGN);
-  ldap_job job = {.conn = {.tls_verify = true, .timeout_seconds = LDAP_DEFAULT_TIMEOUT,
+  ldap_job job = {.conn = {.tls_verify = true,
+                           .timeout_seconds = LDAP_DEFAULT_TIMEOUT,
                            .page_size = LDAP_DEFAULT_PAGE}};
   int rc = ldap_parse(argc, argv, ctx, &job, &err);
   if (rc < 0) return VIGIE_EXIT_OK; /* --help */
   if (rc == VIGIE_EXIT_OK) {
     if (job.insecure)
-      vigie_log_warn(ctx->log, "TLS CERTIFICATE VERIFICATION IS OFF (--insecure-skip-tls-verify): "
-                               "anyone between here and %s can pose as the server and read the "
-                               "bind password; use --ca-file instead", job.conn.url);
-    if (job.conn.bind_dn != NULL && !job.conn.starttls && strncasecmp(job.conn.url, "ldaps:", 6) != 0)
-      vigie_log_warn(ctx->log, "the bind password goes to %s in cleartext: use ldaps:// or --starttls",
+      vigie_log_warn(ctx->log,
+                     "TLS CERTIFICATE VERIFICATION IS OFF (--insecure-skip-tls-verify): "
+                     "anyone between here and %s can pose as the server and read the "
+                     "bind password; use --ca-file instead",
+                     job.conn.url);
+    if (job.conn.bind_dn != NULL && !job.conn.starttls &&
+        strncasecmp(job.conn.url, "ldaps:", 6) != 0)
+      vigie_log_warn(ctx->log,
+                     "the bind password goes to %s in cleartext: use ldaps:// or --starttls",
                      job.conn.url);
     rc = ldap_audit(&job, ctx, &err);
   }

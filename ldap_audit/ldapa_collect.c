@@ -25,7 +25,8 @@ static size_t sets_fed_by(ldapa_set set, ldapa_set out[3]) {
 /* builtin, then the rules' names for set and the sets it feeds, ASCII
  * case-insensitive duplicates dropped. \return a NULL-ended array of
  * borrowed strings; caller frees the array. */
-static char **attrs_merge(const char *const *builtin, const char *const *const *rules, ldapa_set set) {
+static char **attrs_merge(const char *const *builtin, const char *const *const *rules,
+                          ldapa_set set) {
   const char *const *lists[4] = {builtin, NULL, NULL, NULL};
   ldapa_set fed[3];
   size_t nl = 1 + sets_fed_by(set, fed);
@@ -80,7 +81,9 @@ vigie_status ldapa_collect_store(ldapa_collect_run *run, LDAP *ld, LDAPMessage *
                                  const ldapa_search *s, ldapa_set set, ldapa_obj **out,
                                  vigie_error *err) {
   char *dn = ldap_get_dn(ld, entry);
-  if (dn == NULL) return ldapa_ldap_fail(ld, LDAP_DECODING_ERROR, LDAPA_PHASE_SEARCH, run->opts->url, "entry without a DN", NULL, err);
+  if (dn == NULL)
+    return ldapa_ldap_fail(ld, LDAP_DECODING_ERROR, LDAPA_PHASE_SEARCH, run->opts->url,
+                           "entry without a DN", NULL, err);
   vigie_status status = VIGIE_OK;
   ldapa_obj *obj = ldapa_dir_entry(run->dir, dn, err);
   if (obj == NULL) {
@@ -93,7 +96,8 @@ vigie_status ldapa_collect_store(ldapa_collect_run *run, LDAP *ld, LDAPMessage *
   bool partial = false;
   char reason[256] = "";
   status = ldapa_entry_values(ld, entry, s, store_value, &v, &partial, reason, sizeof reason, err);
-  if (status == VIGIE_OK && partial) ldapa_dir_set_read_state(run->dir, set, LDAPA_READ_PARTIAL, reason);
+  if (status == VIGIE_OK && partial)
+    ldapa_dir_set_read_state(run->dir, set, LDAPA_READ_PARTIAL, reason);
   if (out != NULL) *out = obj;
 done:
   ldap_memfree(dn);
@@ -125,8 +129,8 @@ vigie_status ldapa_collect_search(ldapa_collect_run *run, ldapa_set set, const c
                                   ldapa_collect_hook hook, bool optional_base, vigie_error *err) {
   char **attrs = attrs_merge(builtin, run->attrs, set);
   if (attrs == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
-  ldapa_search s = {run->opts->url, base, scope, filter, attrs, run->page_size,
-                    run->opts->timeout_seconds, 0};
+  ldapa_search s = {
+      run->opts->url, base, scope, filter, attrs, run->page_size, run->opts->timeout_seconds, 0};
   size_t count = ldapa_dir_set_size(run->dir, set);
   sink_set k = {run, &s, set, hook, &count};
   ldapa_search_outcome out;
@@ -163,8 +167,14 @@ static vigie_status rootdse_entry(void *ctx, LDAP *ld, LDAPMessage *entry, vigie
 static vigie_status read_rootdse(ldapa_collect_run *run, vigie_error *err) {
   char star[] = "*", plus[] = "+";
   char *attrs[] = {star, plus, NULL};
-  ldapa_search s = {run->opts->url, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
-                    run->opts->timeout_seconds, 0};
+  ldapa_search s = {run->opts->url,
+                    "",
+                    LDAP_SCOPE_BASE,
+                    "(objectClass=*)",
+                    attrs,
+                    0,
+                    run->opts->timeout_seconds,
+                    0};
   ldapa_search_outcome out;
   vigie_status status = ldapa_search_run(run->ld, &s, rootdse_entry, run, &out, err);
   if (status != VIGIE_OK) return status;
@@ -222,8 +232,8 @@ static void mark_unfinished(ldapa_collect_run *run, const vigie_error *err) {
 static vigie_status collect_sets(ldapa_collect_run *run, vigie_error *err) {
   const char **contexts = naming_contexts(run);
   if (contexts == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
-  vigie_status status = ldapa_probe_server(run->opts, run->ld, run->dir, run->rootdse, contexts,
-                                           run->log, err);
+  vigie_status status =
+      ldapa_probe_server(run->opts, run->ld, run->dir, run->rootdse, contexts, run->log, err);
   if (status == VIGIE_OK)
     status = run->profile == LDAPA_PROFILE_AD ? ldapa_collect_ad(run, err)
                                               : ldapa_collect_openldap(run, contexts, err);
@@ -236,11 +246,15 @@ static vigie_status collect_sets(ldapa_collect_run *run, vigie_error *err) {
 }
 
 vigie_status ldapa_collect(const ldapa_conn_opts *opts, const char *const *const *attrs,
-                           ldapa_dir *dir, ldapa_profile *profile_out,
-                           ldapa_progress_fn progress, void *progress_ctx, vigie_log *log,
-                           vigie_error *err) {
-  ldapa_collect_run run = {.opts = opts, .attrs = attrs, .dir = dir, .progress = progress,
-                           .progress_ctx = progress_ctx, .log = log, .profile = opts->profile,
+                           ldapa_dir *dir, ldapa_profile *profile_out, ldapa_progress_fn progress,
+                           void *progress_ctx, vigie_log *log, vigie_error *err) {
+  ldapa_collect_run run = {.opts = opts,
+                           .attrs = attrs,
+                           .dir = dir,
+                           .progress = progress,
+                           .progress_ctx = progress_ctx,
+                           .log = log,
+                           .profile = opts->profile,
                            .page_size = opts->page_size > 0 ? opts->page_size : 500};
   vigie_status status = collect_connect(&run, err);
   if (status != VIGIE_OK) goto done;

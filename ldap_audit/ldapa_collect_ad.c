@@ -11,20 +11,21 @@
 #define UAC_PARTIAL_SECRETS 0x4000000L
 
 static const char *const account_attrs[] = {
-    "objectClass",  "objectSid",       "sAMAccountName",     "cn",          "userAccountControl",
-    "primaryGroupID", "pwdLastSet",    "lastLogonTimestamp", "whenCreated", "operatingSystem",
-    "sIDHistory",   NULL};
-static const char *const group_attrs[] = {"objectClass", "objectSid", "sAMAccountName", "cn",
-                                          "member", "groupType", NULL};
+    "objectClass",        "objectSid",       "sAMAccountName", "cn",
+    "userAccountControl", "primaryGroupID",  "pwdLastSet",     "lastLogonTimestamp",
+    "whenCreated",        "operatingSystem", "sIDHistory",     NULL};
+static const char *const group_attrs[] = {
+    "objectClass", "objectSid", "sAMAccountName", "cn", "member", "groupType", NULL};
 static const char *const domain_attrs[] = {"objectSid", "name", "msDS-Behavior-Version", NULL};
-static const char *const trust_attrs[] = {"cn", "trustPartner", "trustAttributes",
-                                          "trustDirection", "trustType", "securityIdentifier", NULL};
+static const char *const trust_attrs[] = {
+    "cn", "trustPartner", "trustAttributes", "trustDirection", "trustType", "securityIdentifier",
+    NULL};
 static const char *const dns_attrs[] = {"dc", "name", "dNSProperty", NULL};
-static const char *const config_attrs[] = {"objectClass", "cn", "dSHeuristics",
-                                           "msDS-Behavior-Version", "revision",
-                                           "msDS-EnabledFeatureBL", NULL};
+static const char *const config_attrs[] = {
+    "objectClass",           "cn", "dSHeuristics", "msDS-Behavior-Version", "revision",
+    "msDS-EnabledFeatureBL", NULL};
 static const char *const ntds_attrs[] = {"objectClass", "msDS-Behavior-Version", "options", NULL};
-static const char *const pki_attrs[] = {"objectClass", "cn", "cACertificate",
+static const char *const pki_attrs[] = {"objectClass",          "cn",          "cACertificate",
                                         "certificateTemplates", "dNSHostName", NULL};
 static const char *const gpo_attrs[] = {"cn", "displayName", "gPCFileSysPath", NULL};
 
@@ -56,8 +57,8 @@ static char *dn_join(const char *prefix, const char *nc) {
 
 static vigie_status search_under(ldapa_collect_run *run, ldapa_set set, const char *prefix,
                                  const char *nc, int scope, const char *filter,
-                                 const char *const *builtin, ldapa_collect_hook hook,
-                                 bool optional, vigie_error *err) {
+                                 const char *const *builtin, ldapa_collect_hook hook, bool optional,
+                                 vigie_error *err) {
   if (nc == NULL) {
     ldapa_dir_set_read_state(run->dir, set, LDAPA_READ_DENIED,
                              "the rootDSE does not name the naming context of this set");
@@ -65,8 +66,8 @@ static vigie_status search_under(ldapa_collect_run *run, ldapa_set set, const ch
   }
   char *base = dn_join(prefix, nc);
   if (base == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
-  vigie_status status = ldapa_collect_search(run, set, base, scope, filter, builtin, hook,
-                                             optional, err);
+  vigie_status status =
+      ldapa_collect_search(run, set, base, scope, filter, builtin, hook, optional, err);
   vigie_free(base);
   return status;
 }
@@ -90,8 +91,8 @@ static vigie_status count_fact(ldapa_collect_run *run, ldapa_obj *obj, const cha
                                vigie_error *err) {
   char one[] = "1.1";
   char *attrs[] = {one, NULL};
-  ldapa_search s = {run->opts->url, base, scope, filter, attrs, run->page_size,
-                    run->opts->timeout_seconds, 0};
+  ldapa_search s = {
+      run->opts->url, base, scope, filter, attrs, run->page_size, run->opts->timeout_seconds, 0};
   count_ctx c = {0};
   ldapa_search_outcome out;
   vigie_status status = ldapa_search_run(run->ld, &s, count_entry, &c, &out, err);
@@ -113,9 +114,9 @@ static vigie_status domain_forest_facts(ldapa_collect_run *run, const char *conf
   char *partitions = dn_join("CN=Partitions,", config_nc);
   if (partitions == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   /* SYSTEM_FLAG_CR_NTDS_DOMAIN (2) marks the crossRefs of domains. */
-  vigie_status status = count_fact(run, domain, "domain_count", false, partitions, LDAP_SCOPE_ONELEVEL,
-                                   "(&(objectClass=crossRef)(systemFlags:1.2.840.113556.1.4.803:=2))",
-                                   err);
+  vigie_status status =
+      count_fact(run, domain, "domain_count", false, partitions, LDAP_SCOPE_ONELEVEL,
+                 "(&(objectClass=crossRef)(systemFlags:1.2.840.113556.1.4.803:=2))", err);
   vigie_free(partitions);
   if (status == VIGIE_OK)
     status = count_fact(run, domain, "laps_legacy_schema", true, schema_nc, LDAP_SCOPE_ONELEVEL,
@@ -166,7 +167,8 @@ static vigie_status read_domain_sets(ldapa_collect_run *run, const char *nc, vig
 static vigie_status read_config_set(ldapa_collect_run *run, const char *domain_nc,
                                     const char *config_nc, vigie_error *err) {
   static const char ds[] = "CN=Directory Service,CN=Windows NT,CN=Services,";
-  static const char features[] = "CN=Optional Features,CN=Directory Service,CN=Windows NT,CN=Services,";
+  static const char features[] =
+      "CN=Optional Features,CN=Directory Service,CN=Windows NT,CN=Services,";
   vigie_status status = search_under(run, LDAPA_SET_CONFIG, ds, config_nc, LDAP_SCOPE_BASE,
                                      "(objectClass=*)", config_attrs, NULL, true, err);
   if (status == VIGIE_OK)
@@ -176,8 +178,9 @@ static vigie_status read_config_set(ldapa_collect_run *run, const char *domain_n
     status = search_under(run, LDAPA_SET_CONFIG, "CN=Partitions,", config_nc, LDAP_SCOPE_BASE,
                           "(objectClass=*)", config_attrs, NULL, false, err);
   if (status == VIGIE_OK)
-    status = search_under(run, LDAPA_SET_CONFIG, "CN=ActiveDirectoryUpdate,CN=DomainUpdates,CN=System,",
-                          domain_nc, LDAP_SCOPE_BASE, "(objectClass=*)", config_attrs, NULL, true, err);
+    status =
+        search_under(run, LDAPA_SET_CONFIG, "CN=ActiveDirectoryUpdate,CN=DomainUpdates,CN=System,",
+                     domain_nc, LDAP_SCOPE_BASE, "(objectClass=*)", config_attrs, NULL, true, err);
   if (status == VIGIE_OK)
     status = search_under(run, LDAPA_SET_NTDS_DSA, "CN=Sites,", config_nc, LDAP_SCOPE_SUBTREE,
                           "(objectClass=nTDSDSA)", ntds_attrs, NULL, false, err);
@@ -186,9 +189,9 @@ static vigie_status read_config_set(ldapa_collect_run *run, const char *domain_n
 
 static vigie_status read_pki_sets(ldapa_collect_run *run, const char *config_nc, vigie_error *err) {
   static const char pks[] = "CN=Public Key Services,CN=Services,";
-  vigie_status status = search_under(run, LDAPA_SET_PKI_TEMPLATES, pks, config_nc,
-                                     LDAP_SCOPE_SUBTREE, "(objectClass=pKICertificateTemplate)",
-                                     pki_attrs, NULL, true, err);
+  vigie_status status =
+      search_under(run, LDAPA_SET_PKI_TEMPLATES, pks, config_nc, LDAP_SCOPE_SUBTREE,
+                   "(objectClass=pKICertificateTemplate)", pki_attrs, NULL, true, err);
   if (status == VIGIE_OK)
     status = search_under(run, LDAPA_SET_PKI_CAS, pks, config_nc, LDAP_SCOPE_SUBTREE,
                           "(objectClass=certificationAuthority)", pki_attrs, NULL, true, err);
@@ -199,7 +202,8 @@ static vigie_status read_pki_sets(ldapa_collect_run *run, const char *config_nc,
 }
 
 /* Zones live in the domain NC (legacy) and the DNS application partitions. */
-static vigie_status read_dns_zones(ldapa_collect_run *run, const char *domain_nc, vigie_error *err) {
+static vigie_status read_dns_zones(ldapa_collect_run *run, const char *domain_nc,
+                                   vigie_error *err) {
   vigie_status status = search_under(run, LDAPA_SET_DNS_ZONES, "", domain_nc, LDAP_SCOPE_SUBTREE,
                                      "(objectClass=dnsZone)", dns_attrs, NULL, false, err);
   const ldapa_value *nc = NULL;
@@ -213,8 +217,9 @@ static vigie_status read_dns_zones(ldapa_collect_run *run, const char *domain_nc
 }
 
 vigie_status ldapa_collect_ad(ldapa_collect_run *run, vigie_error *err) {
-  const char *domain_nc = run->opts->base != NULL ? run->opts->base
-                                                  : ldapa_obj_first(run->rootdse, "defaultNamingContext");
+  const char *domain_nc = run->opts->base != NULL
+                              ? run->opts->base
+                              : ldapa_obj_first(run->rootdse, "defaultNamingContext");
   const char *config_nc = ldapa_obj_first(run->rootdse, "configurationNamingContext");
   const char *schema_nc = ldapa_obj_first(run->rootdse, "schemaNamingContext");
   vigie_status status = read_domain_sets(run, domain_nc, err);
@@ -229,9 +234,9 @@ bool ldapa_collect_profile_has(ldapa_profile profile, ldapa_set set) {
   if (set == LDAPA_SET_SERVER || set == LDAPA_SET_ROOTDSE) return true;
   bool openldap_set = set == LDAPA_SET_ENTRIES || set == LDAPA_SET_PPOLICIES;
   switch (profile) {
-  case LDAPA_PROFILE_AD: return !openldap_set;
-  case LDAPA_PROFILE_OPENLDAP: return openldap_set;
-  case LDAPA_PROFILE_AUTO: return false;
+    case LDAPA_PROFILE_AD: return !openldap_set;
+    case LDAPA_PROFILE_OPENLDAP: return openldap_set;
+    case LDAPA_PROFILE_AUTO: return false;
   }
   return false;
 }

@@ -24,16 +24,16 @@ typedef enum ldapa_phase {
  * \param rc           an LDAP result code or a negative libldap code
  * \param server_text  the server's message from a result (may be NULL)
  * \return the status, never VIGIE_OK (rc 0 is reported as VIGIE_EPROTO). */
-vigie_status ldapa_ldap_fail(LDAP *ld, int rc, ldapa_phase phase, const char *url,
-                             const char *what, const char *server_text, vigie_error *err);
+vigie_status ldapa_ldap_fail(LDAP *ld, int rc, ldapa_phase phase, const char *url, const char *what,
+                             const char *server_text, vigie_error *err);
 
 /* How a connection is opened. */
 typedef struct ldapa_link {
-  const char *url;      /* ldap:// or ldaps:// URL of one host */
-  bool starttls;        /* run StartTLS after connecting (ldap:// only) */
-  bool tls_verify;      /* require a verified certificate */
-  const char *ca_file;  /* CA bundle, or NULL for the system's */
-  int timeout_seconds;  /* connect and per-operation timeout */
+  const char *url;     /* ldap:// or ldaps:// URL of one host */
+  bool starttls;       /* run StartTLS after connecting (ldap:// only) */
+  bool tls_verify;     /* require a verified certificate */
+  const char *ca_file; /* CA bundle, or NULL for the system's */
+  int timeout_seconds; /* connect and per-operation timeout */
 } ldapa_link;
 
 /** Open and connect a handle (TCP, then TLS for ldaps:// or StartTLS), with
@@ -61,22 +61,22 @@ struct timeval ldapa_link_timeval(int timeout_seconds);
 /* ------------------------------------------------------------ searches */
 
 typedef struct ldapa_search {
-  const char *url;           /* for messages */
+  const char *url; /* for messages */
   const char *base;
-  int scope;                 /* LDAP_SCOPE_BASE, _ONELEVEL, _SUBTREE */
+  int scope; /* LDAP_SCOPE_BASE, _ONELEVEL, _SUBTREE */
   const char *filter;
-  char **attrs;              /* NULL-ended, borrowed; NULL for all user attributes */
-  int page_size;             /* RFC 2696 page size; 0: no paging */
-  int timeout_seconds;       /* per message */
-  size_t max_entries;        /* stop (complete) after this many; 0: no cap */
+  char **attrs;        /* NULL-ended, borrowed; NULL for all user attributes */
+  int page_size;       /* RFC 2696 page size; 0: no paging */
+  int timeout_seconds; /* per message */
+  size_t max_entries;  /* stop (complete) after this many; 0: no cap */
 } ldapa_search;
 
 /* How one search ended when the connection held. */
 typedef struct ldapa_search_outcome {
-  size_t entries;            /* entries handed to the callback */
-  ldapa_read_state state;    /* COMPLETE, PARTIAL or DENIED */
-  int ldap_rc;               /* the last LDAP result code */
-  char reason[256];          /* why it is not complete */
+  size_t entries;         /* entries handed to the callback */
+  ldapa_read_state state; /* COMPLETE, PARTIAL or DENIED */
+  int ldap_rc;            /* the last LDAP result code */
+  char reason[256];       /* why it is not complete */
 } ldapa_search_outcome;
 
 /* Called once per entry; a status other than VIGIE_OK stops the search. */
@@ -126,8 +126,8 @@ typedef struct ldapa_collect_run {
   const ldapa_conn_opts *opts;
   const char *const *const *attrs; /* rules' attributes per set, or NULL */
   ldapa_dir *dir;
-  LDAP *ld;                        /* the audit connection */
-  ldapa_obj *rootdse;              /* in dir */
+  LDAP *ld;           /* the audit connection */
+  ldapa_obj *rootdse; /* in dir */
   ldapa_profile profile;
   int page_size;
   ldapa_progress_fn progress;

@@ -3,10 +3,13 @@
 #include "ldapa_collect_int.h"
 
 static const char *const entries_attrs[] = {"objectClass", "userPassword", NULL};
-static const char *const ppolicy_attrs[] = {
-    "objectClass",  "cn",           "pwdAttribute",  "pwdMinLength",   "pwdMaxFailure",
-    "pwdLockout",   "pwdMaxAge",    "pwdInHistory",  "pwdCheckQuality", "pwdAllowUserChange",
-    "pwdMustChange", "pwdSafeModify", "pwdLockoutDuration", NULL};
+static const char *const ppolicy_attrs[] = {"objectClass",        "cn",
+                                            "pwdAttribute",       "pwdMinLength",
+                                            "pwdMaxFailure",      "pwdLockout",
+                                            "pwdMaxAge",          "pwdInHistory",
+                                            "pwdCheckQuality",    "pwdAllowUserChange",
+                                            "pwdMustChange",      "pwdSafeModify",
+                                            "pwdLockoutDuration", NULL};
 
 vigie_status ldapa_collect_openldap(ldapa_collect_run *run, const char *const *contexts,
                                     vigie_error *err) {

@@ -28,26 +28,26 @@ static vigie_status map_code(int rc, ldapa_phase phase, bool tls) {
       (rc > 0 || rc == LDAP_LOCAL_ERROR || rc == LDAP_AUTH_UNKNOWN || rc == LDAP_NOT_SUPPORTED))
     return VIGIE_EAUTH;
   switch (rc) {
-  case LDAP_INVALID_CREDENTIALS:
-  case LDAP_INAPPROPRIATE_AUTH:
-  case LDAP_STRONG_AUTH_REQUIRED:
-  case LDAP_CONFIDENTIALITY_REQUIRED:
-  case LDAP_AUTH_METHOD_NOT_SUPPORTED:
-  case LDAP_AUTH_UNKNOWN: return VIGIE_EAUTH;
-  case LDAP_TIMEOUT: return VIGIE_ETIMEOUT;
-  case LDAP_NO_MEMORY: return VIGIE_ENOMEM;
-  case LDAP_SERVER_DOWN:
-  case LDAP_CONNECT_ERROR:
-    if (tls || phase == LDAPA_PHASE_STARTTLS) return VIGIE_ETLS;
-    /* Before the first answer the server is unreachable; after, the
-     * connection was cut. */
-    return phase == LDAPA_PHASE_CONNECT ? VIGIE_ECONNECT : VIGIE_EPROTO;
-  default: return phase == LDAPA_PHASE_STARTTLS ? VIGIE_ETLS : VIGIE_EPROTO;
+    case LDAP_INVALID_CREDENTIALS:
+    case LDAP_INAPPROPRIATE_AUTH:
+    case LDAP_STRONG_AUTH_REQUIRED:
+    case LDAP_CONFIDENTIALITY_REQUIRED:
+    case LDAP_AUTH_METHOD_NOT_SUPPORTED:
+    case LDAP_AUTH_UNKNOWN: return VIGIE_EAUTH;
+    case LDAP_TIMEOUT: return VIGIE_ETIMEOUT;
+    case LDAP_NO_MEMORY: return VIGIE_ENOMEM;
+    case LDAP_SERVER_DOWN:
+    case LDAP_CONNECT_ERROR:
+      if (tls || phase == LDAPA_PHASE_STARTTLS) return VIGIE_ETLS;
+      /* Before the first answer the server is unreachable; after, the
+       * connection was cut. */
+      return phase == LDAPA_PHASE_CONNECT ? VIGIE_ECONNECT : VIGIE_EPROTO;
+    default: return phase == LDAPA_PHASE_STARTTLS ? VIGIE_ETLS : VIGIE_EPROTO;
   }
 }
 
-vigie_status ldapa_ldap_fail(LDAP *ld, int rc, ldapa_phase phase, const char *url,
-                             const char *what, const char *server_text, vigie_error *err) {
+vigie_status ldapa_ldap_fail(LDAP *ld, int rc, ldapa_phase phase, const char *url, const char *what,
+                             const char *server_text, vigie_error *err) {
   char *diag = NULL;
   if (ld != NULL && (server_text == NULL || server_text[0] == '\0'))
     ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
@@ -68,10 +68,13 @@ vigie_status ldapa_ldap_fail(LDAP *ld, int rc, ldapa_phase phase, const char *ur
 static vigie_status link_check_url(const char *url, vigie_error *err) {
   LDAPURLDesc *desc = NULL;
   if (url == NULL || ldap_url_parse(url, &desc) != LDAP_URL_SUCCESS)
-    return vigie_fail(err, VIGIE_ESYNTAX, "\"%s\": not an LDAP URL (ldap://host[:port] or "
-                                          "ldaps://host[:port])", url ? url : "");
-  bool ok = (strcasecmp(desc->lud_scheme, "ldap") == 0 || strcasecmp(desc->lud_scheme, "ldaps") == 0)
-            && desc->lud_host != NULL && desc->lud_host[0] != '\0' && desc->lud_next == NULL;
+    return vigie_fail(err, VIGIE_ESYNTAX,
+                      "\"%s\": not an LDAP URL (ldap://host[:port] or "
+                      "ldaps://host[:port])",
+                      url ? url : "");
+  bool ok =
+      (strcasecmp(desc->lud_scheme, "ldap") == 0 || strcasecmp(desc->lud_scheme, "ldaps") == 0) &&
+      desc->lud_host != NULL && desc->lud_host[0] != '\0' && desc->lud_next == NULL;
   ldap_free_urldesc(desc);
   if (!ok)
     return vigie_fail(err, VIGIE_ESYNTAX, "\"%s\": give one ldap:// or ldaps:// URL with a host",
@@ -80,7 +83,8 @@ static vigie_status link_check_url(const char *url, vigie_error *err) {
 }
 
 static vigie_status link_options(LDAP *ld, const ldapa_link *link, vigie_error *err) {
-  int version = LDAP_VERSION3, require = link->tls_verify ? LDAP_OPT_X_TLS_HARD : LDAP_OPT_X_TLS_NEVER;
+  int version = LDAP_VERSION3,
+      require = link->tls_verify ? LDAP_OPT_X_TLS_HARD : LDAP_OPT_X_TLS_NEVER;
   int newctx = 0;
   struct timeval tv = ldapa_link_timeval(link->timeout_seconds);
   int rc = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
@@ -96,7 +100,8 @@ static vigie_status link_options(LDAP *ld, const ldapa_link *link, vigie_error *
   if (rc == LDAP_OPT_SUCCESS) rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &newctx);
   if (rc != LDAP_OPT_SUCCESS)
     return vigie_fail(err, VIGIE_ETLS, "%s: cannot set the connection options (TLS settings%s%s)",
-                      link->url, link->ca_file ? ", CA file " : "", link->ca_file ? link->ca_file : "");
+                      link->url, link->ca_file ? ", CA file " : "",
+                      link->ca_file ? link->ca_file : "");
   return VIGIE_OK;
 }
 
@@ -104,7 +109,8 @@ static vigie_status link_options(LDAP *ld, const ldapa_link *link, vigie_error *
  * error"). When a verified handshake fails, try once more without
  * verification, to the same host: if that works, the certificate is what
  * was refused, and the user needs to know it is not a network problem. */
-static vigie_status link_diagnose_tls(const ldapa_link *link, vigie_status status, vigie_error *err) {
+static vigie_status link_diagnose_tls(const ldapa_link *link, vigie_status status,
+                                      vigie_error *err) {
   if (!link->tls_verify || !(link->starttls || strncasecmp(link->url, "ldaps:", 6) == 0))
     return status;
   ldapa_link loose = *link;
@@ -115,8 +121,8 @@ static vigie_status link_diagnose_tls(const ldapa_link *link, vigie_status statu
   return vigie_fail(err, VIGIE_ETLS,
                     "%s: the server's TLS certificate did not verify (not signed by a CA of the "
                     "trust store%s%s, expired, or not issued for this host name): give the CA "
-                    "with --ca-file", link->url, link->ca_file ? " or of " : "",
-                    link->ca_file ? link->ca_file : "");
+                    "with --ca-file",
+                    link->url, link->ca_file ? " or of " : "", link->ca_file ? link->ca_file : "");
 }
 
 vigie_status ldapa_link_open(const ldapa_link *link, LDAP **out, vigie_error *err) {
@@ -126,7 +132,8 @@ vigie_status ldapa_link_open(const ldapa_link *link, LDAP **out, vigie_error *er
   if (status != VIGIE_OK) return status;
   int rc = ldap_initialize(&ld, link->url);
   if (rc != LDAP_SUCCESS) {
-    status = ldapa_ldap_fail(NULL, rc, LDAPA_PHASE_CONNECT, link->url, "cannot use the URL", NULL, err);
+    status =
+        ldapa_ldap_fail(NULL, rc, LDAPA_PHASE_CONNECT, link->url, "cannot use the URL", NULL, err);
     goto done;
   }
   status = link_options(ld, link, err);
@@ -140,7 +147,8 @@ vigie_status ldapa_link_open(const ldapa_link *link, LDAP **out, vigie_error *er
   if (link->starttls) {
     rc = ldap_start_tls_s(ld, NULL, NULL);
     if (rc != LDAP_SUCCESS) {
-      status = ldapa_ldap_fail(ld, rc, LDAPA_PHASE_STARTTLS, link->url, "StartTLS failed", NULL, err);
+      status =
+          ldapa_ldap_fail(ld, rc, LDAPA_PHASE_STARTTLS, link->url, "StartTLS failed", NULL, err);
       status = link_diagnose_tls(link, status, err);
       goto done;
     }
@@ -205,7 +213,8 @@ vigie_status ldapa_link_bind(LDAP *ld, const ldapa_conn_opts *opts, vigie_error 
   if (opts->password == NULL || opts->password[0] == '\0')
     return vigie_fail(err, VIGIE_EAUTH, "%s: bind as \"%s\": the password is empty", opts->url,
                       opts->bind_dn);
-  vigie_status status = ldapa_link_simple_bind_rc(ld, opts->url, opts->bind_dn, opts->password, &rc, err);
+  vigie_status status =
+      ldapa_link_simple_bind_rc(ld, opts->url, opts->bind_dn, opts->password, &rc, err);
   if (status != VIGIE_OK) return status;
   if (rc != LDAP_SUCCESS) {
     char what[300];

@@ -47,10 +47,11 @@ bool ldapa_fact_has_value(const ldapa_obj *obj, const char *attr, const char *wa
 /* {CRYPT} hashes by their salt prefix (crypt(5)); DES is 13 characters
  * with no '$' prefix. */
 static const char *crypt_kind(const char *h, size_t len) {
-  static const struct { const char *prefix, *name; } kinds[] = {
-      {"$1$", "CRYPT-MD5"},     {"$5$", "CRYPT-SHA256"}, {"$6$", "CRYPT-SHA512"},
-      {"$2a$", "CRYPT-BCRYPT"}, {"$2b$", "CRYPT-BCRYPT"}, {"$2y$", "CRYPT-BCRYPT"},
-      {"$y$", "CRYPT-YESCRYPT"}, {"$7$", "CRYPT-SCRYPT"}};
+  static const struct {
+    const char *prefix, *name;
+  } kinds[] = {{"$1$", "CRYPT-MD5"},      {"$5$", "CRYPT-SHA256"},  {"$6$", "CRYPT-SHA512"},
+               {"$2a$", "CRYPT-BCRYPT"},  {"$2b$", "CRYPT-BCRYPT"}, {"$2y$", "CRYPT-BCRYPT"},
+               {"$y$", "CRYPT-YESCRYPT"}, {"$7$", "CRYPT-SCRYPT"}};
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
     size_t n = strlen(kinds[i].prefix);
     if (len >= n && memcmp(h, kinds[i].prefix, n) == 0) return kinds[i].name;

@@ -22,7 +22,7 @@ typedef struct root_group {
   bool builtin;
 } root_group;
 static const root_group roots[] = {
-    {544, true}, {548, true}, {549, true},  {550, true},  {551, true},  {512, false},
+    {544, true},  {548, true},  {549, true},  {550, true},  {551, true},  {512, false},
     {516, false}, {518, false}, {519, false}, {526, false}, {527, false}, {525, false},
 };
 #define ROOT_COUNT (sizeof roots / sizeof roots[0])
@@ -85,7 +85,8 @@ static sid_info obj_sid(const ldapa_obj *obj, const char *attr) {
   sid_info s = {.ok = false};
   const ldapa_value *v = NULL;
   if (ldapa_obj_values(obj, attr, &v) > 0)
-    s.ok = ldapa_sid_to_string(v[0].data, v[0].len, s.text, sizeof s.text, &s.rid, NULL) == VIGIE_OK;
+    s.ok =
+        ldapa_sid_to_string(v[0].data, v[0].len, s.text, sizeof s.text, &s.rid, NULL) == VIGIE_OK;
   return s;
 }
 
@@ -98,7 +99,9 @@ static bool sid_in_domain(const sid_info *s, const char *domain_sid) {
          strchr(s->text + n + 1, '-') == NULL;
 }
 
-static bool sid_builtin(const sid_info *s) { return s->ok && strncmp(s->text, "S-1-5-32-", 9) == 0; }
+static bool sid_builtin(const sid_info *s) {
+  return s->ok && strncmp(s->text, "S-1-5-32-", 9) == 0;
+}
 
 /* ------------------------------------------------------------ graph */
 
@@ -115,8 +118,12 @@ typedef struct graph {
   char domain_sid[LDAPA_SID_TEXT_MAX];
 } graph;
 
-static ldapa_obj *g_obj(const graph *g, size_t i) { return ldapa_dir_set_at(g->dir, LDAPA_SET_GROUPS, i); }
-static ldapa_obj *a_obj(const graph *g, size_t i) { return ldapa_dir_set_at(g->dir, LDAPA_SET_ACCOUNTS, i); }
+static ldapa_obj *g_obj(const graph *g, size_t i) {
+  return ldapa_dir_set_at(g->dir, LDAPA_SET_GROUPS, i);
+}
+static ldapa_obj *a_obj(const graph *g, size_t i) {
+  return ldapa_dir_set_at(g->dir, LDAPA_SET_ACCOUNTS, i);
+}
 
 static void graph_free(graph *g) {
   map_free(&g->gmap), map_free(&g->amap), map_free(&g->ridmap);
@@ -127,7 +134,8 @@ static void graph_free(graph *g) {
 
 static vigie_status graph_alloc(graph *g) {
   size_t ng = g->ng, na = g->na;
-  if (map_init(&g->gmap, ng) || map_init(&g->amap, na) || map_init(&g->ridmap, ng)) return VIGIE_ENOMEM;
+  if (map_init(&g->gmap, ng) || map_init(&g->amap, na) || map_init(&g->ridmap, ng))
+    return VIGIE_ENOMEM;
   g->edge_off = vigie_calloc(ng + 1, sizeof *g->edge_off);
   g->pg_off = vigie_calloc(ng + 2, sizeof *g->pg_off);
   g->pg = vigie_calloc(na + 1, sizeof *g->pg);
@@ -136,7 +144,8 @@ static vigie_status graph_alloc(graph *g) {
   g->gstamp = vigie_calloc(ng + 1, sizeof *g->gstamp);
   g->astamp = vigie_calloc(na + 1, sizeof *g->astamp);
   g->stack = vigie_calloc(ng + 1, sizeof *g->stack);
-  bool ok = g->edge_off && g->pg_off && g->pg && g->gbits && g->abits && g->gstamp && g->astamp && g->stack;
+  bool ok = g->edge_off && g->pg_off && g->pg && g->gbits && g->abits && g->gstamp && g->astamp &&
+            g->stack;
   return ok ? VIGIE_OK : VIGIE_ENOMEM;
 }
 
@@ -239,8 +248,10 @@ static size_t graph_reach(graph *g, size_t r) {
     size_t gi = g->stack[--top];
     for (size_t e = g->edge_off[gi]; e < g->edge_off[gi + 1]; e++) {
       size_t t = g->edges[e];
-      if (t < g->ng && g->gstamp[t] != g->gen) g->gstamp[t] = g->gen, g->stack[top++] = t;
-      else if (t >= g->ng && g->astamp[t - g->ng] != g->gen) g->astamp[t - g->ng] = g->gen, count++;
+      if (t < g->ng && g->gstamp[t] != g->gen)
+        g->gstamp[t] = g->gen, g->stack[top++] = t;
+      else if (t >= g->ng && g->astamp[t - g->ng] != g->gen)
+        g->astamp[t - g->ng] = g->gen, count++;
     }
     for (size_t p = g->pg_off[gi]; p < g->pg_off[gi + 1]; p++)
       if (g->astamp[g->pg[p]] != g->gen) g->astamp[g->pg[p]] = g->gen, count++;
@@ -273,8 +284,9 @@ static bool gentime_age(const ldapa_obj *obj, const char *attr, time_t now, int6
 static bool is_dormant(const ldapa_obj *obj, bool enabled, time_t now) {
   int64_t pwd = 0, logon = 0, created = 0;
   bool has_created = gentime_age(obj, "whenCreated", now, &created);
-  bool pwd_old = filetime_age(obj, "pwdLastSet", now, &pwd) ? pwd > 3 * (int64_t)YEAR
-                                                            : has_created && created > 3 * (int64_t)YEAR;
+  bool pwd_old = filetime_age(obj, "pwdLastSet", now, &pwd)
+                     ? pwd > 3 * (int64_t)YEAR
+                     : has_created && created > 3 * (int64_t)YEAR;
   bool logon_old = filetime_age(obj, "lastLogonTimestamp", now, &logon)
                        ? logon > YEAR
                        : has_created && created > YEAR;
@@ -286,7 +298,8 @@ static bool sid_history_privileged(const ldapa_obj *obj) {
   size_t n = ldapa_obj_values(obj, "sIDHistory", &v);
   for (size_t i = 0; i < n; i++) {
     sid_info s = {.ok = false};
-    s.ok = ldapa_sid_to_string(v[i].data, v[i].len, s.text, sizeof s.text, &s.rid, NULL) == VIGIE_OK;
+    s.ok =
+        ldapa_sid_to_string(v[i].data, v[i].len, s.text, sizeof s.text, &s.rid, NULL) == VIGIE_OK;
     if (s.ok && (sid_builtin(&s) || s.rid < 1000)) return true;
   }
   return false;
@@ -309,15 +322,18 @@ static kinds account_kinds(const ldapa_obj *obj) {
   const char *os = ldapa_obj_first(obj, "operatingSystem");
   bool computer = ldapa_fact_has_value(obj, "objectClass", "computer");
   k.is_server = computer && os != NULL && strcasestr(os, "Server") != NULL;
-  k.is_workstation = computer && os != NULL && !k.is_server && !k.is_dc && !k.is_rodc &&
-                     !k.is_msa && !k.is_trust;
+  k.is_workstation =
+      computer && os != NULL && !k.is_server && !k.is_dc && !k.is_rodc && !k.is_msa && !k.is_trust;
   return k;
 }
 
 static vigie_status put_kinds(ldapa_dir *dir, ldapa_obj *obj, const kinds *k, vigie_error *err) {
-  const struct { const char *name; bool v; } facts[] = {
-      {"is_dc", k->is_dc},     {"is_rodc", k->is_rodc},   {"is_server", k->is_server},
-      {"is_workstation", k->is_workstation}, {"is_msa", k->is_msa}, {"is_trust_account", k->is_trust}};
+  const struct {
+    const char *name;
+    bool v;
+  } facts[] = {{"is_dc", k->is_dc},         {"is_rodc", k->is_rodc},
+               {"is_server", k->is_server}, {"is_workstation", k->is_workstation},
+               {"is_msa", k->is_msa},       {"is_trust_account", k->is_trust}};
   vigie_status status = VIGIE_OK;
   if (k->has_uac) status = ldapa_fact_bool(dir, obj, "enabled", k->enabled, err);
   for (size_t i = 0; i < sizeof facts / sizeof facts[0] && status == VIGIE_OK; i++)
@@ -334,14 +350,18 @@ static vigie_status put_sid(ldapa_dir *dir, ldapa_obj *obj, const sid_info *s, v
 
 static const char *group_name(const ldapa_obj *obj) {
   const char *n = ldapa_obj_first(obj, "sAMAccountName");
-  return n != NULL ? n : (ldapa_obj_first(obj, "cn") != NULL ? ldapa_obj_first(obj, "cn") : ldapa_obj_dn(obj));
+  return n != NULL ? n
+                   : (ldapa_obj_first(obj, "cn") != NULL ? ldapa_obj_first(obj, "cn")
+                                                         : ldapa_obj_dn(obj));
 }
 
 static vigie_status put_membership(graph *g, size_t a, bool dc, vigie_error *err) {
   ldapa_obj *obj = a_obj(g, a);
   uint16_t bits = g->abits[a];
-  vigie_status status = ldapa_fact_bool(g->dir, obj, "privileged", !dc && (bits & PRIVILEGED_MASK), err);
-  if (status == VIGIE_OK) status = ldapa_fact_bool(g->dir, obj, "protected_user", bits & PROTECTED_BIT, err);
+  vigie_status status =
+      ldapa_fact_bool(g->dir, obj, "privileged", !dc && (bits & PRIVILEGED_MASK), err);
+  if (status == VIGIE_OK)
+    status = ldapa_fact_bool(g->dir, obj, "protected_user", bits & PROTECTED_BIT, err);
   ldapa_obj_clear(obj, "privileged_groups");
   for (size_t r = 0; r + 1 < ROOT_COUNT && status == VIGIE_OK; r++)
     if ((bits & (1u << r)) && g->root_obj[r] != NULL)
@@ -357,12 +377,15 @@ static vigie_status account_facts(graph *g, size_t a, size_t *privileged_count, 
   bool domain = sid_in_domain(&s, g->domain_sid);
   vigie_status status = put_sid(g->dir, obj, &s, err);
   if (status == VIGIE_OK) status = put_kinds(g->dir, obj, &k, err);
-  const struct { const char *name; bool v; } facts[] = {
-      {"is_admin500", domain && s.rid == 500}, {"is_guest", domain && s.rid == 501},
-      {"is_krbtgt", domain && s.rid == 502},
-      {"never_logged_on", !filetime_age(obj, "lastLogonTimestamp", now, &(int64_t){0})},
-      {"dormant", is_dormant(obj, k.enabled, now)},
-      {"sid_history_privileged", sid_history_privileged(obj)}};
+  const struct {
+    const char *name;
+    bool v;
+  } facts[] = {{"is_admin500", domain && s.rid == 500},
+               {"is_guest", domain && s.rid == 501},
+               {"is_krbtgt", domain && s.rid == 502},
+               {"never_logged_on", !filetime_age(obj, "lastLogonTimestamp", now, &(int64_t){0})},
+               {"dormant", is_dormant(obj, k.enabled, now)},
+               {"sid_history_privileged", sid_history_privileged(obj)}};
   for (size_t i = 0; i < sizeof facts / sizeof facts[0] && status == VIGIE_OK; i++)
     status = ldapa_fact_bool(g->dir, obj, facts[i].name, facts[i].v, err);
   bool dc = k.is_dc || k.is_rodc;
@@ -377,7 +400,8 @@ static vigie_status group_facts(graph *g, size_t i, vigie_error *err) {
   const ldapa_value *v = NULL;
   vigie_status status = put_sid(g->dir, obj, &s, err);
   if (status == VIGIE_OK)
-    status = ldapa_fact_int(g->dir, obj, "members_total", (int64_t)ldapa_obj_values(obj, "member", &v), err);
+    status = ldapa_fact_int(g->dir, obj, "members_total",
+                            (int64_t)ldapa_obj_values(obj, "member", &v), err);
   if (status == VIGIE_OK)
     status = ldapa_fact_int(g->dir, obj, "members_recursive", (int64_t)graph_reach(g, i), err);
   return status;
@@ -393,8 +417,10 @@ static bool dns_allow_update(const ldapa_obj *obj, int64_t *out) {
   for (size_t i = 0; i < n; i++) {
     const unsigned char *b = (const unsigned char *)v[i].data;
     if (v[i].len < 21) continue;
-    uint32_t len = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    uint32_t id = (uint32_t)b[16] | (uint32_t)b[17] << 8 | (uint32_t)b[18] << 16 | (uint32_t)b[19] << 24;
+    uint32_t len =
+        (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    uint32_t id =
+        (uint32_t)b[16] | (uint32_t)b[17] << 8 | (uint32_t)b[18] << 16 | (uint32_t)b[19] << 24;
     if (id == 2 && len >= 1 && v[i].len >= 20 + (size_t)len) {
       *out = b[20];
       return true;
@@ -427,11 +453,13 @@ static vigie_status dns_facts(ldapa_dir *dir, const char *domain_dn, vigie_error
   vigie_status status = VIGIE_OK;
   for (size_t i = 0; i < ldapa_dir_set_size(dir, LDAPA_SET_DNS_ZONES) && status == VIGIE_OK; i++) {
     ldapa_obj *z = ldapa_dir_set_at(dir, LDAPA_SET_DNS_ZONES, i);
-    const char *name = ldapa_obj_first(z, "dc") != NULL ? ldapa_obj_first(z, "dc") : ldapa_obj_first(z, "name");
+    const char *name =
+        ldapa_obj_first(z, "dc") != NULL ? ldapa_obj_first(z, "dc") : ldapa_obj_first(z, "name");
     int64_t upd = 0;
     if (dns_allow_update(z, &upd)) status = ldapa_fact_int(dir, z, "allow_update", upd, err);
     if (status == VIGIE_OK)
-      status = ldapa_fact_bool(dir, z, "is_msdcs", name != NULL && strncasecmp(name, "_msdcs.", 7) == 0, err);
+      status = ldapa_fact_bool(dir, z, "is_msdcs",
+                               name != NULL && strncasecmp(name, "_msdcs.", 7) == 0, err);
     if (status == VIGIE_OK)
       status = ldapa_fact_bool(dir, z, "is_domain_zone",
                                name != NULL && domain[0] && strcasecmp(name, domain) == 0, err);
@@ -451,7 +479,8 @@ static vigie_status trust_facts(ldapa_dir *dir, vigie_error *err) {
     bool forest = (attrs & 0x8) != 0;
     if (has_attrs) status = ldapa_fact_bool(dir, t, "is_forest", forest, err);
     if (status == VIGIE_OK && has_attrs)
-      status = ldapa_fact_bool(dir, t, "sid_filtering", forest ? !(attrs & 0x40) : (attrs & 0x4) != 0, err);
+      status = ldapa_fact_bool(dir, t, "sid_filtering",
+                               forest ? !(attrs & 0x40) : (attrs & 0x4) != 0, err);
     if (status == VIGIE_OK && ldapa_fact_first_int(t, "trustDirection", &dir_v))
       status = ldapa_fact_int(dir, t, "direction", dir_v, err);
   }
@@ -465,9 +494,11 @@ static vigie_status domain_facts(graph *g, size_t privileged_count, vigie_error 
   sid_info s = obj_sid(domain, "objectSid");
   /* The domain's SID has no RID: only the text. */
   vigie_status status = s.ok ? ldapa_fact_str(g->dir, domain, "sid", s.text, err) : VIGIE_OK;
-  if (status == VIGIE_OK) status = ldapa_fact_int(g->dir, domain, "privileged_count", (int64_t)privileged_count, err);
   if (status == VIGIE_OK)
-    status = ldapa_fact_int(g->dir, domain, "dc_count", (int64_t)ldapa_dir_set_size(g->dir, LDAPA_SET_DCS), err);
+    status = ldapa_fact_int(g->dir, domain, "privileged_count", (int64_t)privileged_count, err);
+  if (status == VIGIE_OK)
+    status = ldapa_fact_int(g->dir, domain, "dc_count",
+                            (int64_t)ldapa_dir_set_size(g->dir, LDAPA_SET_DCS), err);
   for (size_t i = 0; i < ldapa_dir_set_size(g->dir, LDAPA_SET_CONFIG) && status == VIGIE_OK; i++) {
     ldapa_obj *c = ldapa_dir_set_at(g->dir, LDAPA_SET_CONFIG, i);
     int64_t level = 0;
@@ -494,7 +525,8 @@ static vigie_status facts_run(graph *g, vigie_error *err) {
   graph_spread(g);
   vigie_status status = VIGIE_OK;
   size_t privileged = 0;
-  for (size_t a = 0; a < g->na && status == VIGIE_OK; a++) status = account_facts(g, a, &privileged, err);
+  for (size_t a = 0; a < g->na && status == VIGIE_OK; a++)
+    status = account_facts(g, a, &privileged, err);
   for (size_t i = 0; i < g->ng && status == VIGIE_OK; i++) status = group_facts(g, i, err);
   if (status == VIGIE_OK) status = domain_facts(g, privileged, err);
   return status;
@@ -509,7 +541,8 @@ vigie_status ldapa_facts_ad(ldapa_dir *dir, vigie_error *err) {
   if (ds.ok) snprintf(g.domain_sid, sizeof g.domain_sid, "%s", ds.text);
   vigie_status status = facts_run(&g, err);
   graph_free(&g);
-  if (status == VIGIE_OK) status = dns_facts(dir, domain != NULL ? ldapa_obj_dn(domain) : NULL, err);
+  if (status == VIGIE_OK)
+    status = dns_facts(dir, domain != NULL ? ldapa_obj_dn(domain) : NULL, err);
   if (status == VIGIE_OK) status = trust_facts(dir, err);
   if (status == VIGIE_OK) status = ldapa_facts_pki(dir, err);
   return status;

@@ -14,9 +14,9 @@
  * types are named here). */
 static void pki_key_type(EVP_PKEY *key, char *out, size_t size) {
   int id = EVP_PKEY_get_base_id(key);
-  const char *name = id == EVP_PKEY_RSA   ? "RSA"
-                     : id == EVP_PKEY_DSA ? "DSA"
-                     : id == EVP_PKEY_EC  ? "EC"
+  const char *name = id == EVP_PKEY_RSA       ? "RSA"
+                     : id == EVP_PKEY_DSA     ? "DSA"
+                     : id == EVP_PKEY_EC      ? "EC"
                      : id == EVP_PKEY_ED25519 ? "ED25519"
                      : id == EVP_PKEY_ED448   ? "ED448"
                                               : OBJ_nid2sn(id);
@@ -26,8 +26,10 @@ static void pki_key_type(EVP_PKEY *key, char *out, size_t size) {
 static void pki_hash(const X509 *x, char *out, size_t size) {
   int md = NID_undef, pk = NID_undef, bits = 0;
   uint32_t flags = 0;
-  const char *name = X509_get_signature_info((X509 *)x, &md, &pk, &bits, &flags) == 1 && md != NID_undef
-                         ? OBJ_nid2sn(md) : NULL;
+  const char *name =
+      X509_get_signature_info((X509 *)x, &md, &pk, &bits, &flags) == 1 && md != NID_undef
+          ? OBJ_nid2sn(md)
+          : NULL;
   snprintf(out, size, "%s", name != NULL ? name : "UNKNOWN");
   for (char *p = out; *p; p++) *p = (char)toupper((unsigned char)*p);
 }
@@ -45,7 +47,8 @@ static vigie_status pki_cert_facts(ldapa_dir *dir, ldapa_obj *obj, const ldapa_v
     pki_key_type(key, type, sizeof type);
     pki_hash(x, hash, sizeof hash);
     status = ldapa_obj_add_str(dir, obj, "key_type", type, err);
-    if (status == VIGIE_OK) status = ldapa_obj_add_int(dir, obj, "key_bits", EVP_PKEY_get_bits(key), err);
+    if (status == VIGIE_OK)
+      status = ldapa_obj_add_int(dir, obj, "key_bits", EVP_PKEY_get_bits(key), err);
     if (status == VIGIE_OK) status = ldapa_obj_add_str(dir, obj, "signature_hash", hash, err);
   }
   X509_free(x);
@@ -60,7 +63,8 @@ vigie_status ldapa_facts_pki(ldapa_dir *dir, vigie_error *err) {
     for (size_t f = 0; f < sizeof facts / sizeof facts[0]; f++) ldapa_obj_clear(obj, facts[f]);
     const ldapa_value *v = NULL;
     size_t n = ldapa_obj_values(obj, "cACertificate", &v);
-    for (size_t k = 0; k < n && status == VIGIE_OK; k++) status = pki_cert_facts(dir, obj, &v[k], err);
+    for (size_t k = 0; k < n && status == VIGIE_OK; k++)
+      status = pki_cert_facts(dir, obj, &v[k], err);
   }
   return status;
 }

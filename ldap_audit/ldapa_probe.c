@@ -54,7 +54,8 @@ static vigie_status probe_target(probe *p, vigie_error *err) {
 }
 
 /* Open a probe connection to scheme://host:port; false (logged) if it fails. */
-static bool probe_open(probe *p, const char *scheme, int port, bool starttls, bool verify, LDAP **ld) {
+static bool probe_open(probe *p, const char *scheme, int port, bool starttls, bool verify,
+                       LDAP **ld) {
   char url[300];
   snprintf(url, sizeof url, "%s://%s:%d", scheme, p->host, port);
   ldapa_link link = {url, starttls, verify, p->opts->ca_file, p->opts->timeout_seconds};
@@ -92,7 +93,7 @@ static vigie_status count_entry(void *ctx, LDAP *ld, LDAPMessage *entry, vigie_e
 static vigie_status probe_count_search(probe *p, LDAP *ld, const char *base, int scope,
                                        const char *filter, char **attrs, probe_count *c,
                                        vigie_error *err) {
-  ldapa_search s = {p->opts->url, base, scope, filter, attrs, 500, p->opts->timeout_seconds,
+  ldapa_search s = {p->opts->url,     base, scope, filter, attrs, 500, p->opts->timeout_seconds,
                     PROBE_MAX_ENTRIES};
   ldapa_search_outcome out;
   vigie_error e = {0};
@@ -102,7 +103,8 @@ static vigie_status probe_count_search(probe *p, LDAP *ld, const char *base, int
   return VIGIE_OK;
 }
 
-static char attr_pw[] = "userPassword", attr_nt[] = "sambaNTPassword", attr_lm[] = "sambaLMPassword";
+static char attr_pw[] = "userPassword", attr_nt[] = "sambaNTPassword",
+            attr_lm[] = "sambaLMPassword";
 static const char secret_filter[] = "(|(userPassword=*)(sambaNTPassword=*)(sambaLMPassword=*))";
 
 /* ------------------------------------------------------------ probes */
@@ -118,15 +120,16 @@ static vigie_status probe_anonymous(probe *p, const char *const *contexts, probe
   const char *scheme = p->ldaps ? "ldaps" : "ldap";
   vigie_error e = {0};
   if (probe_open(p, scheme, p->port, p->opts->starttls, p->opts->tls_verify, &ld) &&
-      ldapa_link_simple_bind_rc(ld, p->opts->url, "", "", &rc, &e) == VIGIE_OK && rc == LDAP_SUCCESS) {
+      ldapa_link_simple_bind_rc(ld, p->opts->url, "", "", &rc, &e) == VIGIE_OK &&
+      rc == LDAP_SUCCESS) {
     char one[] = "1.1";
     char *count_attrs[] = {one, NULL}, *pw_attrs[] = {attr_pw, attr_nt, attr_lm, NULL};
     for (size_t i = 0; contexts[i] != NULL && status == VIGIE_OK; i++) {
       status = probe_count_search(p, ld, contexts[i], LDAP_SCOPE_SUBTREE, "(objectClass=*)",
                                   count_attrs, &all, err);
       if (status == VIGIE_OK)
-        status = probe_count_search(p, ld, contexts[i], LDAP_SCOPE_SUBTREE, secret_filter,
-                                    pw_attrs, pw, err);
+        status = probe_count_search(p, ld, contexts[i], LDAP_SCOPE_SUBTREE, secret_filter, pw_attrs,
+                                    pw, err);
     }
     if (status == VIGIE_OK)
       status = probe_count_search(p, ld, "cn=config", LDAP_SCOPE_BASE, "(objectClass=*)",
@@ -146,7 +149,8 @@ static vigie_status probe_anonymous(probe *p, const char *const *contexts, probe
 /* Password values the audit account sees on entries other than its own. */
 static vigie_status probe_audit_passwords(probe *p, LDAP *audit_ld, const char *const *contexts,
                                           probe_count *pw, vigie_error *err) {
-  if (p->opts->bind_dn == NULL && p->opts->sasl_mech == NULL) return VIGIE_OK; /* done anonymously */
+  if (p->opts->bind_dn == NULL && p->opts->sasl_mech == NULL)
+    return VIGIE_OK; /* done anonymously */
   char *pw_attrs[] = {attr_pw, attr_nt, attr_lm, NULL};
   pw->skip_dn = p->opts->bind_dn;
   vigie_status status = VIGIE_OK;
@@ -168,7 +172,8 @@ static vigie_status probe_cleartext(probe *p, const char *const *contexts, vigie
   vigie_error e = {0};
   int port = p->ldaps ? 389 : p->port;
   if (probe_open(p, "ldap", port, false, false, &ld) &&
-      ldapa_link_simple_bind_rc(ld, p->opts->url, dn, "vigie-probe-not-a-password", &rc, &e) != VIGIE_OK)
+      ldapa_link_simple_bind_rc(ld, p->opts->url, dn, "vigie-probe-not-a-password", &rc, &e) !=
+          VIGIE_OK)
     vigie_log_verbose(p->log, "probe: %s", vigie_error_text(&e));
   ldapa_link_close(ld);
   vigie_log_verbose(p->log, "probe: cleartext bind on port %d answered %d", port, rc);
@@ -191,8 +196,10 @@ static vigie_status probe_tls(probe *p, const ldapa_obj *rootdse, vigie_error *e
   int ldaps_port = p->ldaps ? p->port : (p->opts->ldaps_port > 0 ? p->opts->ldaps_port : 636);
   bool ldaps = probe_tls_ok(p, "ldaps", ldaps_port, false, false);
   bool verified = false;
-  if (ldaps) verified = probe_tls_ok(p, "ldaps", ldaps_port, false, true);
-  else if (starttls && !p->ldaps) verified = probe_tls_ok(p, "ldap", p->port, true, true);
+  if (ldaps)
+    verified = probe_tls_ok(p, "ldaps", ldaps_port, false, true);
+  else if (starttls && !p->ldaps)
+    verified = probe_tls_ok(p, "ldap", p->port, true, true);
   vigie_status status = put_bool(p, "starttls_supported", starttls, err);
   if (status == VIGIE_OK) status = put_bool(p, "ldaps_open", ldaps, err);
   if (status == VIGIE_OK) status = put_bool(p, "tls_verified", verified, err);
@@ -207,7 +214,8 @@ static vigie_status probe_rootdse(probe *p, const ldapa_obj *rootdse, vigie_erro
     status = ldapa_obj_add_str(p->dir, p->server, "vendor_version", version, err);
   }
   if (status == VIGIE_OK)
-    status = put_bool(p, "ppolicy_control", has_value(rootdse, "supportedControl", OID_PPOLICY), err);
+    status =
+        put_bool(p, "ppolicy_control", has_value(rootdse, "supportedControl", OID_PPOLICY), err);
   return status;
 }
 
@@ -223,10 +231,12 @@ vigie_status ldapa_probe_server(const ldapa_conn_opts *opts, LDAP *audit_ld, lda
   probe_count pw = {0};
   if (status == VIGIE_OK) status = probe_anonymous(&p, contexts, &pw, err);
   if (status == VIGIE_OK) status = probe_audit_passwords(&p, audit_ld, contexts, &pw, err);
-  if (status == VIGIE_OK) status = put_int(&p, "anonymous_password_values", (int64_t)pw.password_values, err);
+  if (status == VIGIE_OK)
+    status = put_int(&p, "anonymous_password_values", (int64_t)pw.password_values, err);
   if (status == VIGIE_OK) status = probe_cleartext(&p, contexts, err);
   if (status == VIGIE_OK) status = probe_tls(&p, rootdse, err);
   if (status == VIGIE_OK) status = probe_rootdse(&p, rootdse, err);
-  if (status == VIGIE_OK) ldapa_dir_set_read_state(dir, LDAPA_SET_SERVER, LDAPA_READ_COMPLETE, NULL);
+  if (status == VIGIE_OK)
+    ldapa_dir_set_read_state(dir, LDAPA_SET_SERVER, LDAPA_READ_COMPLETE, NULL);
   return status;
 }

@@ -12,8 +12,9 @@
 
 #define RANGE_MAX_ROUNDS 100000 /* 1500 values a round: far beyond any group */
 
-__attribute__((format(printf, 3, 4))) static void
-outcome_limit(ldapa_search_outcome *out, ldapa_read_state state, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static void outcome_limit(ldapa_search_outcome *out,
+                                                                ldapa_read_state state,
+                                                                const char *fmt, ...) {
   if (state > out->state || out->state == LDAPA_READ_COMPLETE) out->state = state;
   va_list ap;
   va_start(ap, fmt);
@@ -27,24 +28,25 @@ static void outcome_from_rc(ldapa_search_outcome *out, const ldapa_search *s, in
   out->ldap_rc = rc;
   const char *t = text != NULL ? text : "";
   switch (rc) {
-  case LDAP_SUCCESS: return;
-  case LDAP_NO_SUCH_OBJECT:
-    outcome_limit(out, LDAPA_READ_DENIED, "base \"%s\" does not exist or is not visible %s",
-                  s->base, t);
-    return;
-  case LDAP_INSUFFICIENT_ACCESS:
-    outcome_limit(out, out->entries ? LDAPA_READ_PARTIAL : LDAPA_READ_DENIED,
-                  "insufficient access under \"%s\" %s", s->base, t);
-    return;
-  case LDAP_SIZELIMIT_EXCEEDED:
-    outcome_limit(out, LDAPA_READ_PARTIAL, "server size limit reached under \"%s\" %s", s->base, t);
-    return;
-  default: break;
+    case LDAP_SUCCESS: return;
+    case LDAP_NO_SUCH_OBJECT:
+      outcome_limit(out, LDAPA_READ_DENIED, "base \"%s\" does not exist or is not visible %s",
+                    s->base, t);
+      return;
+    case LDAP_INSUFFICIENT_ACCESS:
+      outcome_limit(out, out->entries ? LDAPA_READ_PARTIAL : LDAPA_READ_DENIED,
+                    "insufficient access under \"%s\" %s", s->base, t);
+      return;
+    case LDAP_SIZELIMIT_EXCEEDED:
+      outcome_limit(out, LDAPA_READ_PARTIAL, "server size limit reached under \"%s\" %s", s->base,
+                    t);
+      return;
+    default: break;
   }
   char what[128];
   snprintf(what, sizeof what, "%s (%d)", ldap_err2string(rc), rc);
-  outcome_limit(out, out->entries ? LDAPA_READ_PARTIAL : LDAPA_READ_DENIED, "%s under \"%s\"",
-                what, s->base);
+  outcome_limit(out, out->entries ? LDAPA_READ_PARTIAL : LDAPA_READ_DENIED, "%s under \"%s\"", what,
+                s->base);
   size_t n = strlen(out->reason);
   if (t[0] != '\0' && n + 3 < sizeof out->reason)
     snprintf(out->reason + n, sizeof out->reason - n, ": %s", t);
@@ -65,7 +67,8 @@ static vigie_status search_page(LDAP *ld, const ldapa_search *s, struct berval *
   if (s->page_size > 0) {
     /* Not critical: a server without paging still answers, up to its limit. */
     int rc = ldap_create_page_control(ld, (ber_int_t)s->page_size, *cookie, 0, &page);
-    if (rc != LDAP_SUCCESS) return ldapa_ldap_fail(ld, rc, LDAPA_PHASE_SEARCH, s->url, "page control", NULL, err);
+    if (rc != LDAP_SUCCESS)
+      return ldapa_ldap_fail(ld, rc, LDAPA_PHASE_SEARCH, s->url, "page control", NULL, err);
     ctrls[0] = page;
   }
   int rc = ldap_search_ext(ld, s->base, s->scope, s->filter, s->attrs, 0, ctrls, NULL, &tv,
@@ -173,8 +176,8 @@ static bool range_parse(const char *name, char *base, size_t base_size, long *fi
 typedef struct range_ctx {
   ldapa_value_fn fn;
   void *ctx;
-  const char *want;   /* the attribute being completed */
-  long next, last;    /* the next index asked for; the last index returned */
+  const char *want; /* the attribute being completed */
+  long next, last;  /* the next index asked for; the last index returned */
   bool got;
 } range_ctx;
 
@@ -215,15 +218,16 @@ static vigie_status range_complete(LDAP *ld, const ldapa_search *s, const char *
     char want[300];
     snprintf(want, sizeof want, "%s;range=%ld-*", attr, r.next);
     char *attrs[] = {want, NULL};
-    ldapa_search b = {s->url, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, s->timeout_seconds, 0};
+    ldapa_search b = {s->url, dn, LDAP_SCOPE_BASE,    "(objectClass=*)",
+                      attrs,  0,  s->timeout_seconds, 0};
     ldapa_search_outcome out;
     r.got = false;
     status = ldapa_search_run(ld, &b, range_entry, &r, &out, err);
     if (status != VIGIE_OK) return status;
     if (out.state != LDAPA_READ_COMPLETE || !r.got) {
       *partial = true;
-      snprintf(reason, reason_size, "%s of \"%s\" read only up to value %ld: %s", attr, dn,
-               r.next, out.state != LDAPA_READ_COMPLETE ? out.reason : "the server sent no range");
+      snprintf(reason, reason_size, "%s of \"%s\" read only up to value %ld: %s", attr, dn, r.next,
+               out.state != LDAPA_READ_COMPLETE ? out.reason : "the server sent no range");
       return VIGIE_OK;
     }
     if (r.last < 0) return VIGIE_OK; /* "-*": the last range */
@@ -250,7 +254,8 @@ vigie_status ldapa_entry_values(LDAP *ld, LDAPMessage *entry, const ldapa_search
       status = fn(ctx, base, vals[i], err);
     ldap_value_free_len(vals);
     if (status == VIGIE_OK && ranged && last >= 0 && dn != NULL)
-      status = range_complete(ld, s, dn, base, last + 1, fn, ctx, partial, reason, reason_size, err);
+      status =
+          range_complete(ld, s, dn, base, last + 1, fn, ctx, partial, reason, reason_size, err);
     ldap_memfree(a);
   }
   ber_free(ber, 0);

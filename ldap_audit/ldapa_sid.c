@@ -6,8 +6,8 @@
 
 #include "vigie/ldap_audit.h"
 
-#define SID_HEADER 8u          /* revision, count, 6-byte authority */
-#define SID_MAX_SUBAUTH 15u    /* MS-DTYP caps the sub-authorities at 15 */
+#define SID_HEADER 8u       /* revision, count, 6-byte authority */
+#define SID_MAX_SUBAUTH 15u /* MS-DTYP caps the sub-authorities at 15 */
 
 static uint32_t sid_le32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

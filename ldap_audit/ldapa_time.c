@@ -87,8 +87,8 @@ vigie_status ldapa_gentime_parse(const char *text, time_t *out) {
       !gt_digits(&p, 2, &h))
     return VIGIE_ESYNTAX;
   /* Minutes, then seconds, are optional (RFC 4517); seconds need minutes. */
-  if (isdigit((unsigned char)*p) && (!gt_digits(&p, 2, &mi) ||
-                                     (isdigit((unsigned char)*p) && !gt_digits(&p, 2, &s))))
+  if (isdigit((unsigned char)*p) &&
+      (!gt_digits(&p, 2, &mi) || (isdigit((unsigned char)*p) && !gt_digits(&p, 2, &s))))
     return VIGIE_ESYNTAX;
   if (!gt_fraction(&p) || !gt_zone(p, &offset)) return VIGIE_ESYNTAX;
   if (mo < 1 || mo > 12 || d < 1 || d > gt_month_days(y, mo) || h > 23 || mi > 59 || s > 60)

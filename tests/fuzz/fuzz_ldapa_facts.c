@@ -11,9 +11,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const attrs[] = {
-    "objectSid", "userAccountControl", "primaryGroupID", "pwdLastSet", "lastLogonTimestamp",
-    "whenCreated", "sIDHistory", "member", "dNSProperty", "cACertificate", "userPassword",
-    "trustAttributes", "trustDirection", "operatingSystem", "objectClass"};
+    "objectSid",    "userAccountControl", "primaryGroupID", "pwdLastSet",      "lastLogonTimestamp",
+    "whenCreated",  "sIDHistory",         "member",         "dNSProperty",     "cACertificate",
+    "userPassword", "trustAttributes",    "trustDirection", "operatingSystem", "objectClass"};
 #define ATTR_COUNT (sizeof attrs / sizeof attrs[0])
 
 static ldapa_obj *entry(ldapa_dir *dir, const char *dn, ldapa_set set) {
@@ -35,11 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > 65536) return 0;
   ldapa_dir *dir = ldapa_dir_new();
   if (dir == NULL) return 0;
-  ldapa_obj *objs[] = {
-      entry(dir, "DC=f,DC=t", LDAPA_SET_DOMAIN),   entry(dir, "CN=g,DC=f,DC=t", LDAPA_SET_GROUPS),
-      entry(dir, "CN=u,DC=f,DC=t", LDAPA_SET_USERS), entry(dir, "DC=f.t,CN=z", LDAPA_SET_DNS_ZONES),
-      entry(dir, "CN=ca,CN=pks", LDAPA_SET_PKI_CAS), entry(dir, "CN=tr,CN=System", LDAPA_SET_TRUSTS),
-      entry(dir, "uid=o,dc=t", LDAPA_SET_ENTRIES)};
+  ldapa_obj *objs[] = {entry(dir, "DC=f,DC=t", LDAPA_SET_DOMAIN),
+                       entry(dir, "CN=g,DC=f,DC=t", LDAPA_SET_GROUPS),
+                       entry(dir, "CN=u,DC=f,DC=t", LDAPA_SET_USERS),
+                       entry(dir, "DC=f.t,CN=z", LDAPA_SET_DNS_ZONES),
+                       entry(dir, "CN=ca,CN=pks", LDAPA_SET_PKI_CAS),
+                       entry(dir, "CN=tr,CN=System", LDAPA_SET_TRUSTS),
+                       entry(dir, "uid=o,dc=t", LDAPA_SET_ENTRIES)};
   size_t nobj = sizeof objs / sizeof objs[0];
   ldapa_dir_add_to_set(dir, LDAPA_SET_ACCOUNTS, objs[2], NULL);
   ldapa_dir_add_to_set(dir, LDAPA_SET_GROUPS, objs[1], NULL);

@@ -50,7 +50,8 @@ typedef struct range_count {
   char reason[256];
 } range_count;
 
-static vigie_status count_value(void *ctx, const char *attr, const struct berval *v, vigie_error *err) {
+static vigie_status count_value(void *ctx, const char *attr, const struct berval *v,
+                                vigie_error *err) {
   (void)attr, (void)v, (void)err;
   ((range_count *)ctx)->values++;
   return VIGIE_OK;
@@ -59,14 +60,18 @@ static vigie_status count_value(void *ctx, const char *attr, const struct berval
 static vigie_status range_entry(void *ctx, LDAP *ld, LDAPMessage *entry, vigie_error *err) {
   range_count *c = ctx;
   static const ldapa_search s = {.url = "range", .timeout_seconds = 10};
-  return ldapa_entry_values(ld, entry, &s, count_value, c, &c->partial, c->reason,
-                            sizeof c->reason, err);
+  return ldapa_entry_values(ld, entry, &s, count_value, c, &c->partial, c->reason, sizeof c->reason,
+                            err);
 }
 
 static int range_main(char **argv) {
-  ldapa_conn_opts o = {.url = argv[2], .bind_dn = argv[3], .password = getenv("VIGIE_LDAP_PASSWORD"),
-                       .starttls = env_int("DUMP_STARTTLS", 0) != 0, .tls_verify = true,
-                       .ca_file = getenv("DUMP_CA"), .timeout_seconds = 10};
+  ldapa_conn_opts o = {.url = argv[2],
+                       .bind_dn = argv[3],
+                       .password = getenv("VIGIE_LDAP_PASSWORD"),
+                       .starttls = env_int("DUMP_STARTTLS", 0) != 0,
+                       .tls_verify = true,
+                       .ca_file = getenv("DUMP_CA"),
+                       .timeout_seconds = 10};
   ldapa_link link = {o.url, o.starttls, true, o.ca_file, 10};
   LDAP *ld = NULL;
   vigie_error err = {0};
@@ -77,8 +82,9 @@ static int range_main(char **argv) {
   vigie_status status = ldapa_link_open(&link, &ld, &err);
   if (status == VIGIE_OK) status = ldapa_link_bind(ld, &o, &err);
   if (status == VIGIE_OK) status = ldapa_search_run(ld, &s, range_entry, &c, &out, &err);
-  printf("status: %d %s\nvalues %zu%s%s\n", (int)status, status == VIGIE_OK ? "ok" : vigie_error_text(&err),
-         c.values, c.partial ? " partial: " : "", c.partial ? c.reason : "");
+  printf("status: %d %s\nvalues %zu%s%s\n", (int)status,
+         status == VIGIE_OK ? "ok" : vigie_error_text(&err), c.values,
+         c.partial ? " partial: " : "", c.partial ? c.reason : "");
   ldapa_link_close(ld);
   return status == VIGIE_OK ? 0 : 1;
 }
@@ -89,10 +95,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: ldapa_dump URL [BIND-DN]\n");
     return 2;
   }
-  ldapa_conn_opts o = {.url = argv[1], .bind_dn = argc > 2 ? argv[2] : NULL,
+  ldapa_conn_opts o = {.url = argv[1],
+                       .bind_dn = argc > 2 ? argv[2] : NULL,
                        .password = getenv("VIGIE_LDAP_PASSWORD"),
                        .starttls = env_int("DUMP_STARTTLS", 0) != 0,
-                       .tls_verify = env_int("DUMP_INSECURE", 0) == 0, .ca_file = getenv("DUMP_CA"),
+                       .tls_verify = env_int("DUMP_INSECURE", 0) == 0,
+                       .ca_file = getenv("DUMP_CA"),
                        .ldaps_port = env_int("DUMP_LDAPS_PORT", 0),
                        .page_size = env_int("DUMP_PAGE", 0),
                        .timeout_seconds = env_int("DUMP_TIMEOUT", 10)};

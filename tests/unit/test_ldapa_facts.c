@@ -63,19 +63,19 @@ TEST(sid_malformed_is_refused) {
   unsigned char b[8 + 64 + 1];
   memcpy(b, sid_domain_admins, sizeof sid_domain_admins);
   CHECK(sid_status(NULL, 0) == VIGIE_ESYNTAX);
-  CHECK(sid_status(b, 7) == VIGIE_ESYNTAX);                                 /* short header */
-  CHECK(sid_status(b, sizeof sid_domain_admins - 1) == VIGIE_ESYNTAX);      /* truncated */
-  CHECK(sid_status(b, sizeof sid_domain_admins + 1) == VIGIE_ESYNTAX);      /* trailing byte */
+  CHECK(sid_status(b, 7) == VIGIE_ESYNTAX);                            /* short header */
+  CHECK(sid_status(b, sizeof sid_domain_admins - 1) == VIGIE_ESYNTAX); /* truncated */
+  CHECK(sid_status(b, sizeof sid_domain_admins + 1) == VIGIE_ESYNTAX); /* trailing byte */
   b[0] = 2;
-  CHECK(sid_status(b, sizeof sid_domain_admins) == VIGIE_ESYNTAX);          /* revision */
+  CHECK(sid_status(b, sizeof sid_domain_admins) == VIGIE_ESYNTAX); /* revision */
   b[0] = 1;
   b[1] = 0;
-  CHECK(sid_status(b, 8) == VIGIE_ESYNTAX);                                 /* no RID */
+  CHECK(sid_status(b, 8) == VIGIE_ESYNTAX); /* no RID */
   memset(b + 8, 0, 64);
   b[1] = 16;
-  CHECK(sid_status(b, 8 + 64) == VIGIE_ESYNTAX);                            /* over 15 */
+  CHECK(sid_status(b, 8 + 64) == VIGIE_ESYNTAX); /* over 15 */
   b[1] = 255;
-  CHECK(sid_status(b, sizeof b) == VIGIE_ESYNTAX);                          /* count lies */
+  CHECK(sid_status(b, sizeof b) == VIGIE_ESYNTAX); /* count lies */
 }
 
 TEST(sid_small_buffer_is_an_error_not_an_overflow) {
@@ -104,8 +104,16 @@ TEST(filetime_zero_and_never_are_not_dates) {
 
 TEST(filetime_negative_and_garbage_are_refused) {
   time_t t = 42;
-  const char *bad[] = {"-864000000000", "-9223372036854775808", "", "abc", "12x", " 1", "+1",
-                       "99999999999999999999", "1.5", "0x10"};
+  const char *bad[] = {"-864000000000",
+                       "-9223372036854775808",
+                       "",
+                       "abc",
+                       "12x",
+                       " 1",
+                       "+1",
+                       "99999999999999999999",
+                       "1.5",
+                       "0x10"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     CHECKF(ldapa_filetime_parse(bad[i], &t) == VIGIE_ESYNTAX, "\"%s\"", bad[i]);
   CHECK(ldapa_filetime_parse(NULL, &t) == VIGIE_ESYNTAX);
@@ -113,7 +121,10 @@ TEST(filetime_negative_and_garbage_are_refused) {
 }
 
 TEST(gentime_forms) {
-  struct { const char *text; time_t want; } ok[] = {
+  struct {
+    const char *text;
+    time_t want;
+  } ok[] = {
       {"20200101000000.0Z", 1577836800},   {"20200101000000Z", 1577836800},
       {"202001010000Z", 1577836800},       {"2020010100Z", 1577836800},
       {"20200101000000,5Z", 1577836800},   {"20200101000000.123456Z", 1577836800},
@@ -130,11 +141,24 @@ TEST(gentime_forms) {
 }
 
 TEST(gentime_garbage_is_refused) {
-  const char *bad[] = {"", "2020", "20200101000000", "20200101000000.Z", "20200101000000Zjunk",
-                       "20201301000000Z", "20200001000000Z", "20190229120000Z", "20200431000000Z",
-                       "20200101240000Z", "20200101006000Z", "20200101000061Z", "20200101000000+2400",
-                       "2020010100000Z", "20200101000000+1",
-                       "2020-01-01T00:00:00Z", "20200101000000.0z", "20200101000000+0160"};
+  const char *bad[] = {"",
+                       "2020",
+                       "20200101000000",
+                       "20200101000000.Z",
+                       "20200101000000Zjunk",
+                       "20201301000000Z",
+                       "20200001000000Z",
+                       "20190229120000Z",
+                       "20200431000000Z",
+                       "20200101240000Z",
+                       "20200101006000Z",
+                       "20200101000061Z",
+                       "20200101000000+2400",
+                       "2020010100000Z",
+                       "20200101000000+1",
+                       "2020-01-01T00:00:00Z",
+                       "20200101000000.0z",
+                       "20200101000000+0160"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     time_t t = 42;
     CHECKF(ldapa_gentime_parse(bad[i], &t) == VIGIE_ESYNTAX && t == 42, "\"%s\"", bad[i]);
@@ -147,7 +171,8 @@ TEST(gentime_garbage_is_refused) {
 
 /* Binary SID S-1-5-21-1-2-3-rid (or S-1-5-32-rid when builtin) into b (28 bytes). */
 static size_t make_sid(unsigned char *b, uint32_t rid, bool builtin) {
-  static const unsigned char dom[] = {1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0};
+  static const unsigned char dom[] = {1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0,
+                                      1, 0, 0, 0, 2, 0, 0, 0, 3,  0, 0, 0};
   static const unsigned char bi[] = {1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0};
   size_t n = builtin ? sizeof bi : sizeof dom;
   memcpy(b, builtin ? bi : dom, n);
@@ -155,13 +180,15 @@ static size_t make_sid(unsigned char *b, uint32_t rid, bool builtin) {
   return n + 4;
 }
 
-static ldapa_obj *add_obj(ldapa_dir *dir, ldapa_set set, const char *dn, uint32_t rid, bool builtin) {
+static ldapa_obj *add_obj(ldapa_dir *dir, ldapa_set set, const char *dn, uint32_t rid,
+                          bool builtin) {
   ldapa_obj *o = ldapa_dir_entry(dir, dn, NULL);
   unsigned char sid[28];
   size_t n = make_sid(sid, rid, builtin);
   ldapa_obj_add(dir, o, "objectSid", sid, n, NULL);
   ldapa_dir_add_to_set(dir, set, o, NULL);
-  if (set == LDAPA_SET_USERS || set == LDAPA_SET_COMPUTERS) ldapa_dir_add_to_set(dir, LDAPA_SET_ACCOUNTS, o, NULL);
+  if (set == LDAPA_SET_USERS || set == LDAPA_SET_COMPUTERS)
+    ldapa_dir_add_to_set(dir, LDAPA_SET_ACCOUNTS, o, NULL);
   return o;
 }
 
@@ -173,7 +200,8 @@ static ldapa_obj *add_account(ldapa_dir *dir, const char *dn, uint32_t rid, cons
   return o;
 }
 
-static ldapa_obj *add_group(ldapa_dir *dir, const char *dn, const char *name, uint32_t rid, bool builtin) {
+static ldapa_obj *add_group(ldapa_dir *dir, const char *dn, const char *name, uint32_t rid,
+                            bool builtin) {
   ldapa_obj *o = add_obj(dir, LDAPA_SET_GROUPS, dn, rid, builtin);
   ldapa_obj_add_str(dir, o, "sAMAccountName", name, NULL);
   return o;
@@ -212,7 +240,8 @@ static ad_model build_model(void) {
   ldapa_obj_clear(dom, "objectSid");
   ldapa_obj_add(d, dom, "objectSid", sid, 24, NULL); /* S-1-5-21-1-2-3 */
   m.da = add_group(d, "CN=Domain Admins,DC=lab,DC=test", "Domain Admins", 512, false);
-  m.builtin = add_group(d, "CN=Administrators,CN=Builtin,DC=lab,DC=test", "Administrators", 544, true);
+  m.builtin =
+      add_group(d, "CN=Administrators,CN=Builtin,DC=lab,DC=test", "Administrators", 544, true);
   m.nested = add_group(d, "CN=Nested,DC=lab,DC=test", "Nested", 1100, false);
   m.loop = add_group(d, "CN=Loop,DC=lab,DC=test", "Loop", 1101, false);
   ldapa_obj *pu = add_group(d, "CN=Protected Users,DC=lab,DC=test", "Protected Users", 525, false);
@@ -231,7 +260,8 @@ static ad_model build_model(void) {
   ldapa_obj_add_str(d, m.da, "member", "cn=nested,dc=lab,dc=test", NULL); /* DNs ignore case */
   ldapa_obj_add_str(d, m.da, "member", "CN=Administrator,DC=lab,DC=test", NULL);
   ldapa_obj_add_str(d, m.da, "member", "CN=DC1,DC=lab,DC=test", NULL);
-  ldapa_obj_add_str(d, m.da, "member", "CN=S-1-5-11,CN=ForeignSecurityPrincipals,DC=lab,DC=test", NULL);
+  ldapa_obj_add_str(d, m.da, "member", "CN=S-1-5-11,CN=ForeignSecurityPrincipals,DC=lab,DC=test",
+                    NULL);
   ldapa_obj_add_str(d, m.nested, "member", "CN=Loop,DC=lab,DC=test", NULL);
   ldapa_obj_add_str(d, m.loop, "member", "CN=Nested,DC=lab,DC=test", NULL);
   ldapa_obj_add_str(d, m.loop, "member", "CN=alice,DC=lab,DC=test", NULL);
@@ -244,14 +274,14 @@ TEST(ad_privileged_membership_by_rid_through_nesting_cycles_and_primary_group) {
   ad_model m = build_model();
   vigie_error err = {0};
   REQUIRE(ldapa_facts_ad(m.dir, &err) == VIGIE_OK);
-  CHECK(fact_is(m.alice, "privileged", "TRUE"));  /* DA > Nested <> Loop > alice */
+  CHECK(fact_is(m.alice, "privileged", "TRUE")); /* DA > Nested <> Loop > alice */
   CHECK(has_fact_value(m.alice, "privileged_groups", "Domain Admins"));
   CHECK(has_fact_value(m.alice, "privileged_groups", "Administrators")); /* BUILTIN 544 > DA */
   CHECK(fact_is(m.alice, "protected_user", "TRUE"));
-  CHECK(fact_is(m.bob, "privileged", "TRUE"));    /* primaryGroupID 512 */
+  CHECK(fact_is(m.bob, "privileged", "TRUE")); /* primaryGroupID 512 */
   CHECK(fact_is(m.bob, "protected_user", "FALSE"));
   CHECK(fact_is(m.carol, "privileged", "FALSE"));
-  CHECK(fact_is(m.dc, "privileged", "FALSE"));    /* DCs excluded */
+  CHECK(fact_is(m.dc, "privileged", "FALSE")); /* DCs excluded */
   CHECK(fact_is(m.dc, "is_dc", "TRUE"));
   CHECK(fact_is(m.dc, "is_server", "TRUE"));
   CHECK(fact_is(m.dc, "is_workstation", "FALSE"));
@@ -287,12 +317,13 @@ TEST(ad_dormant_and_logon_facts) {
   ldapa_dir *d = m.dir;
   const int64_t now = 1767225600, day = 86400;
   put_filetime(d, m.alice, "pwdLastSet", now - 4 * 365 * day);
-  put_filetime(d, m.alice, "lastLogonTimestamp", now - 400 * day);   /* dormant */
+  put_filetime(d, m.alice, "lastLogonTimestamp", now - 400 * day); /* dormant */
   put_filetime(d, m.bob, "pwdLastSet", now - 4 * 365 * day);
-  put_filetime(d, m.bob, "lastLogonTimestamp", now - 30 * day);      /* logged on lately */
+  put_filetime(d, m.bob, "lastLogonTimestamp", now - 30 * day); /* logged on lately */
   put_filetime(d, m.admin, "pwdLastSet", now - 4 * 365 * day);
-  ldapa_obj_add_str(d, m.admin, "whenCreated", "20150101000000.0Z", NULL); /* never logged on, old */
-  put_filetime(d, m.carol, "pwdLastSet", now - 4 * 365 * day);       /* disabled: never dormant */
+  ldapa_obj_add_str(d, m.admin, "whenCreated", "20150101000000.0Z",
+                    NULL);                                     /* never logged on, old */
+  put_filetime(d, m.carol, "pwdLastSet", now - 4 * 365 * day); /* disabled: never dormant */
   ldapa_obj_add_str(d, m.dc, "lastLogonTimestamp", "0", NULL);
   vigie_error err = {0};
   REQUIRE(ldapa_facts_ad(d, &err) == VIGIE_OK);
@@ -357,10 +388,11 @@ TEST(openldap_password_schemes_and_redaction) {
   ldapa_dir *d = ldapa_dir_new();
   ldapa_obj *o = ldapa_dir_entry(d, "uid=a,dc=t", NULL);
   ldapa_dir_add_to_set(d, LDAPA_SET_ENTRIES, o, NULL);
-  const char *pw[] = {"secret", "{SSHA}abc", "{crypt}abDES12345678", "{CRYPT}$6$s$h",
-                      "{CRYPT}$1$s$h", "{broken", "{}x", "{PBKDF2-SHA512}10000$a$b"};
-  const char *want[] = {"CLEAR", "SSHA", "CRYPT-DES", "CRYPT-SHA512", "CRYPT-MD5", "CLEAR", "CLEAR",
-                        "PBKDF2-SHA512"};
+  const char *pw[] = {
+      "secret",  "{SSHA}abc", "{crypt}abDES12345678",    "{CRYPT}$6$s$h", "{CRYPT}$1$s$h",
+      "{broken", "{}x",       "{PBKDF2-SHA512}10000$a$b"};
+  const char *want[] = {"CLEAR",     "SSHA",  "CRYPT-DES", "CRYPT-SHA512",
+                        "CRYPT-MD5", "CLEAR", "CLEAR",     "PBKDF2-SHA512"};
   for (size_t i = 0; i < 8; i++) ldapa_obj_add_str(d, o, "userPassword", pw[i], NULL);
   vigie_error err = {0};
   for (int round = 0; round < 2; round++) { /* idempotent */
@@ -369,7 +401,8 @@ TEST(openldap_password_schemes_and_redaction) {
     REQUIRE(ldapa_obj_values(o, "password_scheme", &v) == 8);
     for (size_t i = 0; i < 8; i++) CHECK_STR(v[i].data, want[i]);
     REQUIRE(ldapa_obj_values(o, "userPassword", &v) == 8);
-    for (size_t i = 0; i < 8; i++) CHECK(strstr(v[i].data, "secret") == NULL && v[i].data[0] != '{');
+    for (size_t i = 0; i < 8; i++)
+      CHECK(strstr(v[i].data, "secret") == NULL && v[i].data[0] != '{');
   }
   ldapa_dir_free(d);
 }
@@ -401,7 +434,8 @@ TEST(pki_certificate_facts) {
   ldapa_obj *ca = ldapa_dir_entry(d, "CN=NTAuthCertificates,CN=Public Key Services", NULL);
   ldapa_dir_add_to_set(d, LDAPA_SET_PKI_CAS, ca, NULL);
   int len1 = 0, len2 = 0;
-  unsigned char *weak = make_cert(1024, EVP_sha1(), &len1), *good = make_cert(2048, EVP_sha256(), &len2);
+  unsigned char *weak = make_cert(1024, EVP_sha1(), &len1),
+                *good = make_cert(2048, EVP_sha256(), &len2);
   REQUIRE(weak != NULL && good != NULL);
   ldapa_obj_add(d, ca, "cACertificate", weak, (size_t)len1, NULL);
   ldapa_obj_add(d, ca, "cACertificate", good, (size_t)len2, NULL);
@@ -438,14 +472,11 @@ TEST_MAIN(TEST_CASE_ENTRY(sid_well_formed_vectors),
           TEST_CASE_ENTRY(sid_longest_fits_the_documented_buffer),
           TEST_CASE_ENTRY(sid_malformed_is_refused),
           TEST_CASE_ENTRY(sid_small_buffer_is_an_error_not_an_overflow),
-          TEST_CASE_ENTRY(filetime_dates),
-          TEST_CASE_ENTRY(filetime_zero_and_never_are_not_dates),
+          TEST_CASE_ENTRY(filetime_dates), TEST_CASE_ENTRY(filetime_zero_and_never_are_not_dates),
           TEST_CASE_ENTRY(filetime_negative_and_garbage_are_refused),
-          TEST_CASE_ENTRY(gentime_forms),
-          TEST_CASE_ENTRY(gentime_garbage_is_refused),
+          TEST_CASE_ENTRY(gentime_forms), TEST_CASE_ENTRY(gentime_garbage_is_refused),
           TEST_CASE_ENTRY(ad_privileged_membership_by_rid_through_nesting_cycles_and_primary_group),
-          TEST_CASE_ENTRY(ad_dormant_and_logon_facts),
-          TEST_CASE_ENTRY(ad_sid_history_privileged),
+          TEST_CASE_ENTRY(ad_dormant_and_logon_facts), TEST_CASE_ENTRY(ad_sid_history_privileged),
           TEST_CASE_ENTRY(ad_dns_zone_allow_update),
           TEST_CASE_ENTRY(openldap_password_schemes_and_redaction),
           TEST_CASE_ENTRY(pki_certificate_facts))
