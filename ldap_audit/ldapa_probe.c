@@ -19,6 +19,7 @@ typedef struct probe {
   char host[256]; /* bracketed when IPv6 */
   int port;
   bool ldaps;
+  char cut[256]; /* why a probe's read was cut short, "" when none was */
 } probe;
 
 static vigie_status put_bool(probe *p, const char *fact, bool v, vigie_error *err) {
@@ -99,6 +100,10 @@ static vigie_status probe_count_search(probe *p, LDAP *ld, const char *base, int
   vigie_error e = {0};
   vigie_status status = ldapa_search_run(ld, &s, count_entry, c, &out, &e);
   if (status == VIGIE_ENOMEM) return vigie_fail(err, status, "%s", vigie_error_text(&e));
+  /* A count cut by the connection (not by a limit) is a lower bound: the
+   * server set is then marked partial, so rules on it are errors. */
+  if (status != VIGIE_OK && p->cut[0] == '\0')
+    snprintf(p->cut, sizeof p->cut, "probe cut short: %s", vigie_error_text(&e));
   if (status != VIGIE_OK) vigie_log_verbose(p->log, "probe: %s", vigie_error_text(&e));
   return VIGIE_OK;
 }
@@ -237,6 +242,7 @@ vigie_status ldapa_probe_server(const ldapa_conn_opts *opts, LDAP *audit_ld, lda
   if (status == VIGIE_OK) status = probe_tls(&p, rootdse, err);
   if (status == VIGIE_OK) status = probe_rootdse(&p, rootdse, err);
   if (status == VIGIE_OK)
-    ldapa_dir_set_read_state(dir, LDAPA_SET_SERVER, LDAPA_READ_COMPLETE, NULL);
+    ldapa_dir_set_read_state(dir, LDAPA_SET_SERVER,
+                             p.cut[0] ? LDAPA_READ_PARTIAL : LDAPA_READ_COMPLETE, p.cut);
   return status;
 }

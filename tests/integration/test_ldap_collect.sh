@@ -5,7 +5,8 @@
 # that cuts a read (set partial, exit 3), the server probes, password
 # schemes, bad credentials, TLS verification failure, an unreachable port, a
 # server that stops answering (timeout), and slapd killed in the middle of a
-# search (clear error, exit 76, no result file).
+# search (clear error, exit 76, no result file), a probe connection cut
+# short (server set partial, exit 3).
 # Needs slapd, ldapadd, ldapsearch, openssl and python3 (skips with 77 without them);
 # root is not needed.
 set -u
@@ -101,7 +102,7 @@ ldapadd -x -H "ldap://127.0.0.1:$P1" -D "cn=admin,$base" -w secret -f "$tmp/data
   || { echo "1..0 # SKIP could not load the test directory"; exit 77; }
 total=1206 # base, 2 OUs, the policy, 2 readers, 1200 people
 
-echo "1..31"
+echo "1..33"
 url="ldap://127.0.0.1:$P1"
 # ------------------------------------------------------------ collector
 DUMP_LDAPS_PORT=$P2 DUMP_CA="$tmp/server.crt" "$dump" "$url" >"$tmp/dump" 2>"$tmp/last"
@@ -162,6 +163,50 @@ run "vigie ldap: an untrusted certificate exits 76 and says so" 76 "certificate 
 run "vigie ldap: a closed port exits 69" 69 "Can't contact LDAP server" \
   --url "ldap://127.0.0.1:$PDEAD" --rules "$rules" --timeout 5 -o "$tmp/dead.xml"
 
+cat >"$tmp/relay.py" <<'PY'
+# relay LISTEN UPSTREAM LIMIT MARK INDEX MODE: connection number INDEX gets
+# LIMIT bytes from the server, then MODE "hold" waits for the server to go
+# (and creates MARK), "close" cuts the connection at once.
+import socket, sys, threading
+listen, upstream, limit, mark = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+index, mode = int(sys.argv[5]), sys.argv[6]
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", listen)); srv.listen(16)
+def pump(a, b, cap):
+    sent = 0
+    try:
+        while True:
+            data = a.recv(65536)
+            if not data: break
+            if cap is not None and sent + len(data) > cap:
+                b.sendall(data[:cap - sent]); open(mark, "w").close()
+                if mode == "hold":
+                    while a.recv(65536): pass   # until the server is gone
+                break
+            b.sendall(data); sent += len(data)
+    except OSError: pass
+    for s in (a, b):
+        try: s.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+count = 0
+while True:
+    c, _ = srv.accept()
+    u = socket.create_connection(("127.0.0.1", upstream))
+    cap = limit if count == index else None
+    count += 1
+    threading.Thread(target=pump, args=(c, u, None), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c, cap), daemon=True).start()
+PY
+# A probe connection cut in the middle of its count: the server set is
+# partial (its counts are lower bounds), the result is written, exit 3.
+PY2=$(free_port)
+python3 "$tmp/relay.py" "$PY2" "$P1" 2000 "$tmp/probe-cut" 1 close &
+pids+=($!)
+sleep 0.3
+run "vigie ldap: a probe cut short makes the server set partial (exit 3)" 3 "set server read partially" \
+  --url "ldap://127.0.0.1:$PY2" --rules "$rules" --ldaps-port "$P2" --timeout 5 -o "$tmp/probecut.xml"
+check "vigie ldap: the relay did cut the anonymous probe" test -e "$tmp/probe-cut"
+
 # A server that stops answering: a timeout, not a hang.
 pid=$(cat "$tmp/slapd.pid")
 kill -STOP "$pid"
@@ -173,36 +218,7 @@ kill -CONT "$pid"
 # the first connection (the audit connection: rootDSE, then the entries),
 # then holds it; the test kills slapd, and the relay closes the client side
 # when it sees the server gone.
-cat >"$tmp/relay.py" <<'PY'
-import socket, sys, threading, os
-listen, upstream, limit, mark = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", listen)); srv.listen(16)
-first = [True]
-def pump(a, b, cap):
-    sent = 0
-    try:
-        while True:
-            data = a.recv(65536)
-            if not data: break
-            if cap is not None and sent + len(data) > cap:
-                b.sendall(data[:cap - sent]); open(mark, "w").close()
-                while a.recv(65536): pass   # hold until the server is gone
-                break
-            b.sendall(data); sent += len(data)
-    except OSError: pass
-    for s in (a, b):
-        try: s.shutdown(socket.SHUT_RDWR)
-        except OSError: pass
-while True:
-    c, _ = srv.accept()
-    u = socket.create_connection(("127.0.0.1", upstream))
-    cap = limit if first[0] else None
-    first[0] = False
-    threading.Thread(target=pump, args=(c, u, None), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c, cap), daemon=True).start()
-PY
-python3 "$tmp/relay.py" "$PX" "$P1" 30000 "$tmp/held" &
+python3 "$tmp/relay.py" "$PX" "$P1" 30000 "$tmp/held" 0 hold &
 pids+=($!)
 sleep 0.3
 ( for _ in $(seq 100); do [ -e "$tmp/held" ] && break; sleep 0.1; done; kill -9 "$(cat "$tmp/slapd.pid")" ) &
