@@ -108,8 +108,20 @@ static vigie_status probe_count_search(probe *p, LDAP *ld, const char *base, int
   return VIGIE_OK;
 }
 
-static char attr_pw[] = "userPassword", attr_nt[] = "sambaNTPassword",
-            attr_lm[] = "sambaLMPassword";
+/* The password attributes asked for, as libldap's char ** wants them, in
+ * storage of the caller's (no shared mutable arrays). */
+typedef struct secret_attrs {
+  char pw[sizeof "userPassword"], nt[sizeof "sambaNTPassword"], lm[sizeof "sambaLMPassword"];
+  char *list[4];
+} secret_attrs;
+
+static char **secret_attrs_init(secret_attrs *a) {
+  snprintf(a->pw, sizeof a->pw, "userPassword");
+  snprintf(a->nt, sizeof a->nt, "sambaNTPassword");
+  snprintf(a->lm, sizeof a->lm, "sambaLMPassword");
+  a->list[0] = a->pw, a->list[1] = a->nt, a->list[2] = a->lm, a->list[3] = NULL;
+  return a->list;
+}
 static const char secret_filter[] = "(|(userPassword=*)(sambaNTPassword=*)(sambaLMPassword=*))";
 
 /* ------------------------------------------------------------ probes */
@@ -128,7 +140,8 @@ static vigie_status probe_anonymous(probe *p, const char *const *contexts, probe
       ldapa_link_simple_bind_rc(ld, p->opts->url, "", "", &rc, &e) == VIGIE_OK &&
       rc == LDAP_SUCCESS) {
     char one[] = "1.1";
-    char *count_attrs[] = {one, NULL}, *pw_attrs[] = {attr_pw, attr_nt, attr_lm, NULL};
+    secret_attrs sa;
+    char *count_attrs[] = {one, NULL}, **pw_attrs = secret_attrs_init(&sa);
     for (size_t i = 0; contexts[i] != NULL && status == VIGIE_OK; i++) {
       status = probe_count_search(p, ld, contexts[i], LDAP_SCOPE_SUBTREE, "(objectClass=*)",
                                   count_attrs, &all, err);
@@ -156,7 +169,8 @@ static vigie_status probe_audit_passwords(probe *p, LDAP *audit_ld, const char *
                                           probe_count *pw, vigie_error *err) {
   if (p->opts->bind_dn == NULL && p->opts->sasl_mech == NULL)
     return VIGIE_OK; /* done anonymously */
-  char *pw_attrs[] = {attr_pw, attr_nt, attr_lm, NULL};
+  secret_attrs sa;
+  char **pw_attrs = secret_attrs_init(&sa);
   pw->skip_dn = p->opts->bind_dn;
   vigie_status status = VIGIE_OK;
   for (size_t i = 0; contexts[i] != NULL && status == VIGIE_OK; i++)
