@@ -166,12 +166,14 @@ run "vigie ldap: a closed port exits 69" 69 "Can't contact LDAP server" \
 cat >"$tmp/relay.py" <<'PY'
 # relay LISTEN UPSTREAM LIMIT MARK INDEX MODE: connection number INDEX gets
 # LIMIT bytes from the server, then MODE "hold" waits for the server to go
-# (and creates MARK), "close" cuts the connection at once.
+# (and creates MARK), "close" cuts the connection at once. MARK.ready says
+# it listens.
 import socket, sys, threading
 listen, upstream, limit, mark = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 index, mode = int(sys.argv[5]), sys.argv[6]
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("127.0.0.1", listen)); srv.listen(16)
+open(mark + ".ready", "w").close()
 def pump(a, b, cap):
     sent = 0
     try:
@@ -202,7 +204,8 @@ PY
 PY2=$(free_port)
 python3 "$tmp/relay.py" "$PY2" "$P1" 2000 "$tmp/probe-cut" 1 close &
 pids+=($!)
-sleep 0.3
+wait_file() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+wait_file "$tmp/probe-cut.ready"
 run "vigie ldap: a probe cut short makes the server set partial (exit 3)" 3 "set server read partially" \
   --url "ldap://127.0.0.1:$PY2" --rules "$rules" --ldaps-port "$P2" --timeout 5 -o "$tmp/probecut.xml"
 check "vigie ldap: the relay did cut the anonymous probe" test -e "$tmp/probe-cut"
@@ -220,7 +223,7 @@ kill -CONT "$pid"
 # when it sees the server gone.
 python3 "$tmp/relay.py" "$PX" "$P1" 30000 "$tmp/held" 0 hold &
 pids+=($!)
-sleep 0.3
+wait_file "$tmp/held.ready"
 ( for _ in $(seq 100); do [ -e "$tmp/held" ] && break; sleep 0.1; done; kill -9 "$(cat "$tmp/slapd.pid")" ) &
 run "vigie ldap: slapd killed mid-search exits 76 naming the cut" 76 "search interrupted" \
   --url "ldap://127.0.0.1:$PX" --rules "$rules" --ldaps-port "$P2" --timeout 10 -o "$tmp/cut.xml"
