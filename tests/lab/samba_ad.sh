@@ -241,9 +241,11 @@ lab_up() {
   log "provisioning $REALM (samba-tool domain provision, into $DC)"
   t1=$(now_ms)
   # Inside the namespace so the provision sees only `lo`; --targetdir keeps every file
-  # (sam.ldb, smb.conf, krb5.conf, sysvol) under the state dir.
+  # (sam.ldb, smb.conf, krb5.conf, sysvol) under the state dir. LMDB rather than TDB:
+  # bench/ldap_lab.sh loads 111,000 objects into this same kind of DC.
   in_ns samba-tool domain provision --targetdir="$DC" --realm="$REALM" --domain="$DOMAIN" \
     --server-role=dc --dns-backend=SAMBA_INTERNAL --host-name="$HOST" --host-ip=127.0.0.1 \
+    --backend-store=mdb \
     --adminpass="$(cat "$STATE/admin.pw")" --option="interfaces = lo" \
     --option="bind interfaces only = yes" >>"$STATE/log/provision.log" 2>&1 \
     || fail "$STATE/log/provision.log" "provision failed"
@@ -258,7 +260,7 @@ lab_up() {
   echo "start_ms $(($(now_ms) - t1))" >>"$STATE/times"
 
   # The audit account: an ordinary Domain Users member.
-  samba-tool user create vigie-audit "$(cat "$STATE/audit.pw")" -H "$SAM" \
+  samba-tool user create vigie-audit "$(cat "$STATE/audit.pw")" -s "$DC/etc/smb.conf" -H "$SAM" \
     --description="vigie directory audit account (ordinary user)" >>"$STATE/log/seed.log" 2>&1 \
     || fail "$STATE/log/seed.log" "cannot create the audit account"
   # (Samba has no WhoAmI extended operation: read the account's own entry.)
@@ -283,7 +285,7 @@ ldb_apply() {
 }
 
 sid_of() {   # sid_of DN: objectSid as text
-  ldbsearch -H "$SAM" -b "$1" -s base objectSid | sed -n 's/^objectSid: //p'
+  ldbsearch --configfile="$DC/etc/smb.conf" -H "$SAM" -b "$1" -s base objectSid | sed -n 's/^objectSid: //p'
 }
 
 lab_seed() {
@@ -297,15 +299,15 @@ lab_seed() {
     || fail "$STATE/log/seed.log" "seed plan failed"
 
   log "seed: objects (ldbadd)"
-  ldb_apply "add objects" ldbadd -H "$SAM" "$p/10-add.ldif"
+  ldb_apply "add objects" ldbadd --nosync --configfile="$DC/etc/smb.conf" -H "$SAM" "$p/10-add.ldif"
   # The custom primary group's RID exists only now.
   rid=$(sid_of "CN=Lab Staff,OU=Groups,OU=Vigie Lab,$BASE"); rid=${rid##*-}
   [[ $rid =~ ^[0-9]+$ ]] || die "no RID for Lab Staff"
   sed -i "s/^primaryGroupID: @RID:.*/primaryGroupID: $rid/" "$p/20-modify.ldif"
   log "seed: memberships, primary groups, dSHeuristics, Pre-Windows 2000 (ldbmodify)"
-  ldb_apply "modify" ldbmodify -H "$SAM" "$p/20-modify.ldif"
+  ldb_apply "modify" ldbmodify --nosync --configfile="$DC/etc/smb.conf" -H "$SAM" "$p/20-modify.ldif"
   log "seed: pwdLastSet, lastLogonTimestamp, sIDHistory (ldbmodify, bypass control)"
-  ldb_apply "system attributes" ldbmodify -H "$SAM" --controls="$BYPASS_LAST_SET" "$p/30-system.ldif"
+  ldb_apply "system attributes" ldbmodify --nosync --configfile="$DC/etc/smb.conf" -H "$SAM" --controls="$BYPASS_LAST_SET" "$p/30-system.ldif"
 
   # Resource-based constrained delegation on the DC for srv-rbcd$ (AD-KRB-004).
   dom_sid=$(sid_of "$BASE")
@@ -314,7 +316,7 @@ lab_seed() {
   printf '%s\n' "dn: CN=DC1,OU=Domain Controllers,$BASE" "changetype: modify" \
     "replace: msDS-AllowedToActOnBehalfOfOtherIdentity" \
     "msDS-AllowedToActOnBehalfOfOtherIdentity:: $sd" >"$p/40-rbcd.ldif"
-  ldb_apply "RBCD on the DC" ldbmodify -H "$SAM" "$p/40-rbcd.ldif"
+  ldb_apply "RBCD on the DC" ldbmodify --configfile="$DC/etc/smb.conf" -H "$SAM" "$p/40-rbcd.ldif"
 
   # The domain DNS zone accepts nonsecure updates (AD-DNS-001): ALLOW_UPDATE 2 -> 1 in
   # its dNSProperty (samba-tool dns zoneoptions only sets aging in 4.17).
@@ -322,16 +324,16 @@ lab_seed() {
   old=
   while read -r v; do
     if new=$(/usr/bin/python3 "$HERE/samba_seed.py" dnsprop-nonsecure "$v" 2>/dev/null); then old=$v; break; fi
-  done < <(ldbsearch -H "$SAM" -b "$zone" -s base dNSProperty | sed -n 's/^dNSProperty:: //p')
+  done < <(ldbsearch --configfile="$DC/etc/smb.conf" -H "$SAM" -b "$zone" -s base dNSProperty | sed -n 's/^dNSProperty:: //p')
   [[ -n $old ]] || die "no ALLOW_UPDATE property on $zone"
   printf '%s\n' "dn: $zone" "changetype: modify" "delete: dNSProperty" "dNSProperty:: $old" "-" \
     "add: dNSProperty" "dNSProperty:: $new" >"$p/50-dns.ldif"
-  ldb_apply "DNS zone nonsecure updates" ldbmodify -H "$SAM" "$p/50-dns.ldif"
+  ldb_apply "DNS zone nonsecure updates" ldbmodify --configfile="$DC/etc/smb.conf" -H "$SAM" "$p/50-dns.ldif"
 
   log "seed: domain password settings and Guest (samba-tool)"
-  ldb_apply "password settings" samba-tool domain passwordsettings set -H "$SAM" \
+  ldb_apply "password settings" samba-tool domain passwordsettings set -s "$DC/etc/smb.conf" -H "$SAM" \
     --min-pwd-length=6 --store-plaintext=on
-  ldb_apply "enable Guest" samba-tool user enable Guest -H "$SAM"
+  ldb_apply "enable Guest" samba-tool user enable Guest -s "$DC/etc/smb.conf" -H "$SAM"
 
   cp "$p/truth.tsv" "$p/clean.tsv" "$p/ambiguous.tsv" "$p/accounts.tsv" "$STATE/"
   echo "seed_ms $(($(now_ms) - t0))" >>"$STATE/times"

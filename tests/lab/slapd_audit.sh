@@ -69,6 +69,7 @@ FAIL_LOG=
 fail() { FAIL_LOG=$1; shift; die "$* (log: $FAIL_LOG)"; }
 
 # procs.sh wants these; this lab has no namespace.
+# shellcheck disable=SC2034
 ALL_NS=()
 ns_exists() { return 1; }
 # shellcheck source=tests/lab/procs.sh
@@ -453,7 +454,9 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 77
 fi
 [[ $STATE == /* && $STATE != / ]] || die "the state dir must be an absolute path other than /"
-[[ $BASE =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE <= 65530)) || die "VIGIE_SLAPD_PORT_BASE must be 1024..65530"
+if ! [[ $BASE =~ ^[0-9]+$ ]] || ((BASE < 1024 || BASE > 65530)); then
+  die "VIGIE_SLAPD_PORT_BASE must be 1024..65530"
+fi
 case $CMD in
   up) lab_up ;;
   down) lab_down ;;
