@@ -150,7 +150,9 @@ vigie_status ldapa_gentime_parse(const char *text, time_t *out);
 /** Compute the derived facts of doc/rules-language.md on every entry of an
  * AD model (privileged membership, kinds, ages...). Idempotent. */
 vigie_status ldapa_facts_ad(ldapa_dir *dir, vigie_error *err);
-/** Same for an OpenLDAP model (password schemes...). */
+/** Same for an OpenLDAP model: password_scheme of every userPassword value,
+ * after which each value is replaced by "(redacted by vigie)" (so no hash
+ * or cleartext password can reach a result). Idempotent. */
 vigie_status ldapa_facts_openldap(ldapa_dir *dir, vigie_error *err);
 
 /* ------------------------------------------------------------ collection */
@@ -183,7 +185,10 @@ typedef void (*ldapa_progress_fn)(void *ctx, ldapa_set set, size_t entries);
 
 /** Connect, bind, run the server probes, read every set of the profile into
  * dir (only the attributes in attrs[set] plus the built-in ones facts need;
- * attrs may be NULL), then compute the facts. A set that could not be read
+ * attrs may be NULL; the attributes of accounts and dcs are asked for on the
+ * users, computers and msas searches that fill them), then compute the facts.
+ * Only the host of opts->url is contacted (the probes open their own
+ * connections to it; referrals are not followed). A set that could not be read
  * fully is recorded with ldapa_dir_set_read_state and is not an error here.
  * \return VIGIE_ECONNECT, VIGIE_EAUTH, VIGIE_ETLS, VIGIE_EPROTO (connection
  * cut mid-search), VIGIE_ETIMEOUT with a message naming the server. On any
