@@ -102,7 +102,7 @@ ldapadd -x -H "ldap://127.0.0.1:$P1" -D "cn=admin,$base" -w secret -f "$tmp/data
   || { echo "1..0 # SKIP could not load the test directory"; exit 77; }
 total=1206 # base, 2 OUs, the policy, 2 readers, 1200 people
 
-echo "1..33"
+echo "1..35"
 url="ldap://127.0.0.1:$P1"
 # ------------------------------------------------------------ collector
 DUMP_LDAPS_PORT=$P2 DUMP_CA="$tmp/server.crt" "$dump" "$url" >"$tmp/dump" 2>"$tmp/last"
@@ -150,6 +150,19 @@ run "vigie ldap: a full read exits 0" 0 "" --url "$url" --bind "cn=auditor,$base
   --password-file "$tmp/pw" --starttls "${common[@]}" -o "$tmp/full.xml"
 check "vigie ldap: the result file is written" test -s "$tmp/full.xml"
 check "vigie ldap: the summary gives the level" grep -q "estimated ANSSI level: [1-5]" "$tmp/out"
+# The prompt: on a terminal (a pty from script(1)), echo off, the typed
+# password binds. The input comes a second late: the prompt flushes type-ahead.
+if command -v script >/dev/null; then
+  (sleep 1; printf 'auditor-pw\n') | script -qec "env -u VIGIE_LDAP_PASSWORD '$bin' ldap --url '$url' \
+    --bind 'cn=auditor,$base' --starttls --rules '$rules' --ldaps-port $P2 --ca-file '$tmp/server.crt' \
+    -o '$tmp/prompt.xml'" /dev/null >"$tmp/last" 2>&1
+  rc=$?
+  check "vigie ldap: a password typed at the prompt binds (exit 0)" \
+    bash -c "[ $rc -eq 0 ] && grep -q 'Password for cn=auditor' '$tmp/last' && [ -s '$tmp/prompt.xml' ]"
+  check "vigie ldap: the typed password is not echoed" bash -c "! grep -q auditor-pw '$tmp/last'"
+else
+  n=$((n + 2)); echo "ok $((n - 1)) - prompt # SKIP script(1) missing"; echo "ok $n - no echo # SKIP script(1) missing"
+fi
 printf 'limited-pw\n' >"$tmp/pw"; chmod 600 "$tmp/pw"
 run "vigie ldap: a set cut by a size limit exits 3, naming it" 3 "set entries read partially" \
   --url "$url" --bind "cn=limited,$base" --password-file "$tmp/pw" --starttls "${common[@]}" \
