@@ -142,8 +142,8 @@ vigie_status ldapa_collect_search(ldapa_collect_run *run, ldapa_set set, const c
     out.state = LDAPA_READ_COMPLETE;
   ldapa_search_record(run->dir, set, &out);
   if (out.state != LDAPA_READ_COMPLETE)
-    vigie_log_warn(run->log, "%s: set %s read %s: %s", run->opts->url, ldapa_set_name(set),
-                   out.state == LDAPA_READ_DENIED ? "denied" : "partially", out.reason);
+    vigie_log_verbose(run->log, "%s: set %s read %s: %s", run->opts->url, ldapa_set_name(set),
+                      out.state == LDAPA_READ_DENIED ? "denied" : "partially", out.reason);
   if (run->progress != NULL) run->progress(run->progress_ctx, set, count);
   return status;
 }
