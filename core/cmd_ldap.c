@@ -42,7 +42,7 @@ enum {
   OPT_QUIET
 };
 
-static const cli_option ldap_options[] = {
+static const cli_option dircmd_options[] = {
     {"--base", NULL, OPT_BASE, "DN", "search under DN instead of the rootDSE's naming context"},
     {"--bind", NULL, OPT_BIND, "DN", "simple bind as DN (default: anonymous)"},
     {"--ca-file", NULL, OPT_CA_FILE, "FILE", "trust the CA certificates of FILE (PEM)"},
@@ -69,9 +69,9 @@ static const cli_option ldap_options[] = {
     {"--quiet", "-q", OPT_QUIET, NULL, "print errors only"},
     {"--verbose", "-v", OPT_VERBOSE, NULL, "say more"},
 };
-#define LDAP_OPTION_COUNT (sizeof ldap_options / sizeof ldap_options[0])
+#define LDAP_OPTION_COUNT (sizeof dircmd_options / sizeof dircmd_options[0])
 
-static void ldap_usage(FILE *out) {
+static void dircmd_usage(FILE *out) {
   fprintf(out,
           "Usage: vigie ldap --url URL [OPTIONS] -o FILE\n"
           "\n"
@@ -86,17 +86,17 @@ static void ldap_usage(FILE *out) {
           "Audit only directories you are authorised to audit.\n"
           "\n"
           "Options:\n");
-  cli_print_options(out, ldap_options, LDAP_OPTION_COUNT);
+  cli_print_options(out, dircmd_options, LDAP_OPTION_COUNT);
 }
 
-typedef struct ldap_job {
+typedef struct dircmd_job {
   ldapa_conn_opts conn;
   const char *password_file;
   const char *rules_dir;
   const char *output;
   char *password; /* owned, wiped on free */
   bool insecure;
-} ldap_job;
+} dircmd_job;
 
 /* ------------------------------------------------------------ parsing */
 
@@ -116,7 +116,7 @@ static vigie_status parse_int_option(const char *name, const char *v, unsigned l
 }
 
 /* One option with a value of the connection; VIGIE_EINVAL when id is not one. */
-static vigie_status ldap_conn_option(ldap_job *job, int id, const char *v, vigie_error *err) {
+static vigie_status dircmd_conn_option(dircmd_job *job, int id, const char *v, vigie_error *err) {
   ldapa_conn_opts *c = &job->conn;
   switch (id) {
     case OPT_URL: c->url = v; return VIGIE_OK;
@@ -142,7 +142,7 @@ static vigie_status ldap_conn_option(ldap_job *job, int id, const char *v, vigie
   }
 }
 
-static vigie_status ldap_check(const ldap_job *job, vigie_error *err) {
+static vigie_status dircmd_check(const dircmd_job *job, vigie_error *err) {
   const ldapa_conn_opts *c = &job->conn;
   if (c->url == NULL) return vigie_fail(err, VIGIE_EUSAGE, "no server given (--url ldap://host)");
   if (job->output == NULL) return vigie_fail(err, VIGIE_EUSAGE, "no output file given (-o FILE)");
@@ -159,20 +159,20 @@ static vigie_status ldap_check(const ldap_job *job, vigie_error *err) {
   return VIGIE_OK;
 }
 
-static int ldap_parse(int argc, char **argv, cmd_ctx *ctx, ldap_job *job, vigie_error *err) {
+static int dircmd_parse(int argc, char **argv, cmd_ctx *ctx, dircmd_job *job, vigie_error *err) {
   cli_parser p;
-  cli_init(&p, argc, argv, ldap_options, LDAP_OPTION_COUNT);
+  cli_init(&p, argc, argv, dircmd_options, LDAP_OPTION_COUNT);
   const char *v = NULL;
   vigie_status status = VIGIE_OK;
   for (int id; status == VIGIE_OK && (id = cli_next(&p, &v, err)) != CLI_END;) {
-    if ((status = ldap_conn_option(job, id, v, err)) != VIGIE_EINVAL) continue;
+    if ((status = dircmd_conn_option(job, id, v, err)) != VIGIE_EINVAL) continue;
     status = VIGIE_OK;
     switch (id) {
       case CLI_ERROR: return VIGIE_EXIT_USAGE;
       case CLI_POSITIONAL:
         status = vigie_fail(err, VIGIE_EUSAGE, "unexpected argument \"%s\"", v);
         break;
-      case OPT_HELP: ldap_usage(stdout); return -1;
+      case OPT_HELP: dircmd_usage(stdout); return -1;
       case OPT_PASSWORD_FILE: job->password_file = v; break;
       case OPT_RULES: job->rules_dir = v; break;
       case OPT_OUTPUT: job->output = v; break;
@@ -181,7 +181,7 @@ static int ldap_parse(int argc, char **argv, cmd_ctx *ctx, ldap_job *job, vigie_
       default: return vigie_fail(err, VIGIE_EINVAL, "unhandled option"), VIGIE_EXIT_SOFTWARE;
     }
   }
-  if (status == VIGIE_OK) status = ldap_check(job, err);
+  if (status == VIGIE_OK) status = dircmd_check(job, err);
   return status == VIGIE_OK ? VIGIE_EXIT_OK : cli_exit_code(status);
 }
 
@@ -194,7 +194,7 @@ static bool password_trim(char *pw) {
   return n > 0;
 }
 
-static vigie_status password_from_file(ldap_job *job, vigie_log *log, vigie_error *err) {
+static vigie_status password_from_file(dircmd_job *job, vigie_log *log, vigie_error *err) {
   FILE *f = fopen(job->password_file, "r");
   struct stat st;
   if (f == NULL)
@@ -212,7 +212,7 @@ static vigie_status password_from_file(ldap_job *job, vigie_log *log, vigie_erro
 }
 
 /* Read a line from the terminal with echo off, restoring it afterwards. */
-static vigie_status password_prompt(ldap_job *job, vigie_error *err) {
+static vigie_status password_prompt(dircmd_job *job, vigie_error *err) {
   struct termios old, quiet;
   if (tcgetattr(STDIN_FILENO, &old) != 0)
     return vigie_fail(err, VIGIE_EUSAGE,
@@ -229,7 +229,7 @@ static vigie_status password_prompt(ldap_job *job, vigie_error *err) {
   return VIGIE_OK;
 }
 
-static vigie_status ldap_password(ldap_job *job, vigie_log *log, vigie_error *err) {
+static vigie_status dircmd_password(dircmd_job *job, vigie_log *log, vigie_error *err) {
   if (job->conn.bind_dn == NULL) return VIGIE_OK;
   job->password = vigie_calloc(1, LDAP_PASSWORD_MAX);
   if (job->password == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
@@ -247,7 +247,7 @@ static vigie_status ldap_password(ldap_job *job, vigie_log *log, vigie_error *er
                     job->conn.bind_dn);
 }
 
-static void ldap_job_free(ldap_job *job) {
+static void dircmd_job_free(dircmd_job *job) {
   if (job->password != NULL) {
     /* The password does not outlive the bind in our memory. */
     explicit_bzero(job->password, LDAP_PASSWORD_MAX);
@@ -268,7 +268,8 @@ static vigie_status load_profile_rules(ldapa_ruleset *rules, const char *name, v
 /* Rules load before any connection, so a broken rule file stops the run
  * before the server is touched. With --profile auto both profiles' rules
  * load: the evaluation keeps the detected profile's. */
-static vigie_status ldap_load_rules(const ldap_job *job, ldapa_ruleset **out, vigie_error *err) {
+static vigie_status dircmd_load_rules(const dircmd_job *job, ldapa_ruleset **out,
+                                      vigie_error *err) {
   ldapa_ruleset *rules = ldapa_ruleset_new();
   if (rules == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   vigie_status status = VIGIE_OK;
@@ -288,23 +289,24 @@ static vigie_status ldap_load_rules(const ldap_job *job, ldapa_ruleset **out, vi
 
 /* ------------------------------------------------------------ collection */
 
-static void ldap_progress(void *ctx, ldapa_set set, size_t entries) {
+static void dircmd_progress(void *ctx, ldapa_set set, size_t entries) {
   vigie_log_progress(ctx, "reading %s: %zu entries", ldapa_set_name(set), entries);
 }
 
-static vigie_status ldap_collect(const ldap_job *job, const ldapa_ruleset *rules, ldapa_dir *dir,
-                                 ldapa_profile *profile, vigie_log *log, vigie_error *err) {
+static vigie_status dircmd_collect(const dircmd_job *job, const ldapa_ruleset *rules,
+                                   ldapa_dir *dir, ldapa_profile *profile, vigie_log *log,
+                                   vigie_error *err) {
   const char *const *attrs[LDAPA_SET_COUNT];
   for (int s = 0; s < LDAPA_SET_COUNT; s++) attrs[s] = ldapa_rules_attrs(rules, (ldapa_set)s);
   vigie_log_verbose(log, "reading %s", job->conn.url);
   vigie_status status =
-      ldapa_collect(&job->conn, attrs, dir, profile, ldap_progress, log, log, err);
+      ldapa_collect(&job->conn, attrs, dir, profile, dircmd_progress, log, log, err);
   vigie_log_progress_clear(log);
   return status;
 }
 
 /* Sets that were not read fully, named in the log. \return how many. */
-static size_t ldap_incomplete_sets(const ldapa_dir *dir, vigie_log *log) {
+static size_t dircmd_incomplete_sets(const ldapa_dir *dir, vigie_log *log) {
   size_t n = 0;
   for (int s = 0; s < LDAPA_SET_COUNT; s++) {
     const char *reason = NULL;
@@ -318,8 +320,8 @@ static size_t ldap_incomplete_sets(const ldapa_dir *dir, vigie_log *log) {
   return n;
 }
 
-static vigie_status ldap_write(const ldap_job *job, const ldapa_results *results,
-                               const ldapa_dir *dir, vigie_error *err) {
+static vigie_status dircmd_write(const dircmd_job *job, const ldapa_results *results,
+                                 const ldapa_dir *dir, vigie_error *err) {
   vigie_afile *f = NULL;
   vigie_status status = vigie_afile_open(job->output, &f, err);
   if (status != VIGIE_OK) return status;
@@ -332,7 +334,7 @@ static vigie_status ldap_write(const ldap_job *job, const ldapa_results *results
 }
 
 /* Outcomes counted, and failed rules by the severity of their worst failed check. */
-static void ldap_summary_outcomes(const ldapa_results *results) {
+static void dircmd_summary_outcomes(const ldapa_results *results) {
   size_t outcomes[LDAPA_NOT_EVALUATED + 1] = {0}, fails[LDAPA_SEV_CRITICAL + 1] = {0};
   for (size_t i = 0; i < ldapa_results_count(results); i++) {
     const ldapa_result *r = ldapa_results_at(results, i);
@@ -353,14 +355,14 @@ static void ldap_summary_outcomes(const ldapa_results *results) {
     printf(" %s %zu%s", ldapa_severity_name((ldapa_severity)sev), fails[sev], sev > 0 ? "," : "\n");
 }
 
-static void ldap_summary(const ldap_job *job, const ldapa_results *results, ldapa_profile profile,
-                         size_t incomplete, vigie_log *log) {
+static void dircmd_summary(const dircmd_job *job, const ldapa_results *results,
+                           ldapa_profile profile, size_t incomplete, vigie_log *log) {
   ldapa_level level = ldapa_level_compute(results);
   printf("directory: %s (%s)\n", job->conn.url, ldapa_profile_name(profile));
   printf("estimated ANSSI level: %d\n", level.level);
   printf("coverage: %zu of %zu control points evaluated\n", level.points_evaluated,
          level.points_total);
-  ldap_summary_outcomes(results);
+  dircmd_summary_outcomes(results);
   if (incomplete > 0)
     printf("incomplete: %zu object sets not read fully (their rules are in error)\n", incomplete);
   printf("result: %s\n", job->output);
@@ -370,27 +372,27 @@ static void ldap_summary(const ldap_job *job, const ldapa_results *results, ldap
 
 /* ------------------------------------------------------------ run */
 
-static int ldap_audit(ldap_job *job, cmd_ctx *ctx, vigie_error *err) {
+static int dircmd_audit(dircmd_job *job, cmd_ctx *ctx, vigie_error *err) {
   ldapa_ruleset *rules = NULL;
   ldapa_dir *dir = NULL;
   ldapa_results *results = NULL;
   ldapa_profile profile = LDAPA_PROFILE_AUTO;
   size_t incomplete = 0;
-  vigie_status status = ldap_load_rules(job, &rules, err);
+  vigie_status status = dircmd_load_rules(job, &rules, err);
   if (status != VIGIE_OK) goto done;
-  status = ldap_password(job, ctx->log, err);
+  status = dircmd_password(job, ctx->log, err);
   if (status != VIGIE_OK) goto done;
   dir = ldapa_dir_new();
   if (dir == NULL) {
     status = vigie_fail(err, VIGIE_ENOMEM, "out of memory");
     goto done;
   }
-  status = ldap_collect(job, rules, dir, &profile, ctx->log, err);
+  status = dircmd_collect(job, rules, dir, &profile, ctx->log, err);
   if (status != VIGIE_OK) goto done; /* no result file: see the top of this file */
-  incomplete = ldap_incomplete_sets(dir, ctx->log);
+  incomplete = dircmd_incomplete_sets(dir, ctx->log);
   status = ldapa_eval(rules, dir, profile, &results, err);
-  if (status == VIGIE_OK) status = ldap_write(job, results, dir, err);
-  if (status == VIGIE_OK) ldap_summary(job, results, profile, incomplete, ctx->log);
+  if (status == VIGIE_OK) status = dircmd_write(job, results, dir, err);
+  if (status == VIGIE_OK) dircmd_summary(job, results, profile, incomplete, ctx->log);
 done:
   ldapa_results_free(results);
   ldapa_dir_free(dir);
@@ -399,15 +401,15 @@ done:
   return cli_exit_code(status);
 }
 
-static int ldap_run(int argc, char **argv, cmd_ctx *ctx) {
+static int dircmd_run(int argc, char **argv, cmd_ctx *ctx) {
   vigie_error err = {0};
   /* A server that closes its side while libldap writes must give an error
    * (EPIPE, then EPROTO), not kill the process before it can say why. */
   signal(SIGPIPE, SIG_IGN);
-  ldap_job job = {.conn = {.tls_verify = true,
-                           .timeout_seconds = LDAP_DEFAULT_TIMEOUT,
-                           .page_size = LDAP_DEFAULT_PAGE}};
-  int rc = ldap_parse(argc, argv, ctx, &job, &err);
+  dircmd_job job = {.conn = {.tls_verify = true,
+                             .timeout_seconds = LDAP_DEFAULT_TIMEOUT,
+                             .page_size = LDAP_DEFAULT_PAGE}};
+  int rc = dircmd_parse(argc, argv, ctx, &job, &err);
   if (rc < 0) return VIGIE_EXIT_OK; /* --help */
   if (rc == VIGIE_EXIT_OK) {
     if (job.insecure)
@@ -421,17 +423,17 @@ static int ldap_run(int argc, char **argv, cmd_ctx *ctx) {
       vigie_log_warn(ctx->log,
                      "the bind password goes to %s in cleartext: use ldaps:// or --starttls",
                      job.conn.url);
-    rc = ldap_audit(&job, ctx, &err);
+    rc = dircmd_audit(&job, ctx, &err);
   }
   if (rc != VIGIE_EXIT_OK && rc != VIGIE_EXIT_INCOMPLETE)
     vigie_log_error(ctx->log, "%s", vigie_error_text(&err));
-  ldap_job_free(&job);
+  dircmd_job_free(&job);
   return rc;
 }
 
 const cmd_desc cmd_ldap = {
     .name = "ldap",
     .summary = "audit an Active Directory or OpenLDAP directory (ANSSI-style level)",
-    .run = ldap_run,
-    .usage = ldap_usage,
+    .run = dircmd_run,
+    .usage = dircmd_usage,
 };
