@@ -17,9 +17,9 @@
 #include "core/cmd.h"
 #include "vigie/ldap_audit.h"
 
-#define LDAP_DEFAULT_TIMEOUT 30
-#define LDAP_DEFAULT_PAGE 500
-#define LDAP_PASSWORD_MAX 1024
+#define DIRCMD_DEFAULT_TIMEOUT 30
+#define DIRCMD_DEFAULT_PAGE 500
+#define DIRCMD_PASSWORD_MAX 1024
 
 enum {
   OPT_HELP = 1,
@@ -69,7 +69,7 @@ static const cli_option dircmd_options[] = {
     {"--quiet", "-q", OPT_QUIET, NULL, "print errors only"},
     {"--verbose", "-v", OPT_VERBOSE, NULL, "say more"},
 };
-#define LDAP_OPTION_COUNT (sizeof dircmd_options / sizeof dircmd_options[0])
+#define DIRCMD_OPTION_COUNT (sizeof dircmd_options / sizeof dircmd_options[0])
 
 static void dircmd_usage(FILE *out) {
   fprintf(out,
@@ -86,7 +86,7 @@ static void dircmd_usage(FILE *out) {
           "Audit only directories you are authorised to audit.\n"
           "\n"
           "Options:\n");
-  cli_print_options(out, dircmd_options, LDAP_OPTION_COUNT);
+  cli_print_options(out, dircmd_options, DIRCMD_OPTION_COUNT);
 }
 
 typedef struct dircmd_job {
@@ -161,7 +161,7 @@ static vigie_status dircmd_check(const dircmd_job *job, vigie_error *err) {
 
 static int dircmd_parse(int argc, char **argv, cmd_ctx *ctx, dircmd_job *job, vigie_error *err) {
   cli_parser p;
-  cli_init(&p, argc, argv, dircmd_options, LDAP_OPTION_COUNT);
+  cli_init(&p, argc, argv, dircmd_options, DIRCMD_OPTION_COUNT);
   const char *v = NULL;
   vigie_status status = VIGIE_OK;
   for (int id; status == VIGIE_OK && (id = cli_next(&p, &v, err)) != CLI_END;) {
@@ -203,7 +203,7 @@ static vigie_status password_from_file(dircmd_job *job, vigie_log *log, vigie_er
   if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
     vigie_log_warn(log, "--password-file %s can be read by other users (chmod 600 it)",
                    job->password_file);
-  bool ok = fgets(job->password, LDAP_PASSWORD_MAX, f) != NULL && password_trim(job->password);
+  bool ok = fgets(job->password, DIRCMD_PASSWORD_MAX, f) != NULL && password_trim(job->password);
   fclose(f);
   if (!ok)
     return vigie_fail(err, VIGIE_EUSAGE, "--password-file %s: no password on its first line",
@@ -222,7 +222,8 @@ static vigie_status password_prompt(dircmd_job *job, vigie_error *err) {
   fprintf(stderr, "Password for %s: ", job->conn.bind_dn);
   fflush(stderr);
   tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-  bool ok = fgets(job->password, LDAP_PASSWORD_MAX, stdin) != NULL && password_trim(job->password);
+  bool ok =
+      fgets(job->password, DIRCMD_PASSWORD_MAX, stdin) != NULL && password_trim(job->password);
   tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
   fprintf(stderr, "\n");
   if (!ok) return vigie_fail(err, VIGIE_EUSAGE, "no password typed");
@@ -231,13 +232,13 @@ static vigie_status password_prompt(dircmd_job *job, vigie_error *err) {
 
 static vigie_status dircmd_password(dircmd_job *job, vigie_log *log, vigie_error *err) {
   if (job->conn.bind_dn == NULL) return VIGIE_OK;
-  job->password = vigie_calloc(1, LDAP_PASSWORD_MAX);
+  job->password = vigie_calloc(1, DIRCMD_PASSWORD_MAX);
   if (job->password == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
   job->conn.password = job->password;
   const char *env = getenv("VIGIE_LDAP_PASSWORD");
   if (job->password_file != NULL) return password_from_file(job, log, err);
   if (env != NULL && env[0] != '\0') {
-    snprintf(job->password, LDAP_PASSWORD_MAX, "%s", env);
+    snprintf(job->password, DIRCMD_PASSWORD_MAX, "%s", env);
     return VIGIE_OK;
   }
   if (isatty(STDIN_FILENO)) return password_prompt(job, err);
@@ -250,7 +251,7 @@ static vigie_status dircmd_password(dircmd_job *job, vigie_log *log, vigie_error
 static void dircmd_job_free(dircmd_job *job) {
   if (job->password != NULL) {
     /* The password does not outlive the bind in our memory. */
-    explicit_bzero(job->password, LDAP_PASSWORD_MAX);
+    explicit_bzero(job->password, DIRCMD_PASSWORD_MAX);
     vigie_free(job->password);
   }
 }
@@ -407,8 +408,8 @@ static int dircmd_run(int argc, char **argv, cmd_ctx *ctx) {
    * (EPIPE, then EPROTO), not kill the process before it can say why. */
   signal(SIGPIPE, SIG_IGN);
   dircmd_job job = {.conn = {.tls_verify = true,
-                             .timeout_seconds = LDAP_DEFAULT_TIMEOUT,
-                             .page_size = LDAP_DEFAULT_PAGE}};
+                             .timeout_seconds = DIRCMD_DEFAULT_TIMEOUT,
+                             .page_size = DIRCMD_DEFAULT_PAGE}};
   int rc = dircmd_parse(argc, argv, ctx, &job, &err);
   if (rc < 0) return VIGIE_EXIT_OK; /* --help */
   if (rc == VIGIE_EXIT_OK) {
