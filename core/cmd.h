@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "vigie/core.h"
+#include "vigie/scanner.h"
 
 /* What main hands every command: the logger and the verbosity it chose. */
 typedef struct cmd_ctx {
@@ -33,16 +34,24 @@ enum {
   CMD_OPT_INCLUDE_RESERVED,
   CMD_OPT_PORTS,
   CMD_OPT_TOP_PORTS,
+  CMD_OPT_NO_DNS,
+  CMD_OPT_DNS_SERVERS,
+  CMD_OPT_SKIP_UNRESOLVED,
 };
 
 #define CMD_TARGET_OPTIONS                                                                       \
-  {"--exclude", NULL, CMD_OPT_EXCLUDE, "LIST",                                                  \
-   "leave out these addresses, CIDR blocks or ranges (comma-separated)"},                        \
+  {"--dns-servers", NULL, CMD_OPT_DNS_SERVERS, "ADDR[,ADDR]",                                    \
+   "resolve names with these DNS servers (ADDR or ADDR:PORT) instead of /etc/resolv.conf"},      \
+      {"--exclude", NULL, CMD_OPT_EXCLUDE, "LIST",                                              \
+       "leave out these addresses, CIDR blocks or ranges (comma-separated)"},                    \
       {"--excludefile", NULL, CMD_OPT_EXCLUDE_FILE, "FILE", "leave out every address of FILE"},  \
       {"--include-reserved", NULL, CMD_OPT_INCLUDE_RESERVED, NULL,                               \
        "lift the built-in exclusion of reserved, documentation and multicast ranges"},           \
+      {"--skip-unresolved", NULL, CMD_OPT_SKIP_UNRESOLVED, NULL,                                 \
+       "warn about target names that do not exist in DNS instead of stopping"},                  \
       {"--top-ports", NULL, CMD_OPT_TOP_PORTS, "N", "the N most common TCP ports (rules/ports.tsv)"}, \
       {"-iL", NULL, CMD_OPT_INPUT_LIST, "FILE", "read targets from FILE ('-' for standard input)"}, \
+      {"-n", NULL, CMD_OPT_NO_DNS, NULL, "no DNS at all: names are not resolved, addresses not reversed"}, \
       {"-p", NULL, CMD_OPT_PORTS, "PORTS", "ports: 22,80,1000-2000, '-' for all, names like http"}
 
 /* Targets and ports as the shared options build them. */
@@ -52,6 +61,11 @@ typedef struct cmd_target_args {
   const char *ports_spec;
   unsigned long top_ports;
   bool ports_given;
+  bool no_dns;             /* -n */
+  bool skip_unresolved;    /* --skip-unresolved */
+  bool names_resolved;     /* the names' addresses are in targets */
+  const char *dns_servers; /* --dns-servers, borrowed from argv */
+  scan_names *names;       /* owned, sorted: name of each resolved address; NULL if none */
 } cmd_target_args;
 
 /** \return VIGIE_ENOMEM or VIGIE_OK with a->targets allocated. */
@@ -63,9 +77,15 @@ void cmd_target_args_free(cmd_target_args *a);
 bool cmd_target_option(cmd_target_args *a, int id, const char *value, vigie_status *status,
                        vigie_error *err);
 
-/** After parsing: finalize the targets and build the port set (-p and
- * --top-ports add up; default_top ports when neither was given, 0 for none). */
-vigie_status cmd_target_args_finish(cmd_target_args *a, unsigned default_top, vigie_error *err);
+/** After parsing: finalize the targets, resolve the host names among them
+ * (unless -n) and add every address they have that no exclusion removes,
+ * then build the port set (-p and --top-ports add up; default_top ports when
+ * neither was given, 0 for none). log shows progress of a long resolution. */
+vigie_status cmd_target_args_finish(cmd_target_args *a, unsigned default_top, vigie_log *log,
+                                    vigie_error *err);
+
+/** The scan_dns options the shared DNS flags give. */
+scan_dns_options cmd_dns_options(const cmd_target_args *a, vigie_log *log);
 
 /** Decimal text of a 128-bit count; buf needs 40 bytes. \return buf. */
 const char *cmd_u128_text(vigie_u128 v, char *buf, size_t len);

@@ -15,6 +15,8 @@ vigie_status cmd_target_args_init(cmd_target_args *a, vigie_error *err) {
 void cmd_target_args_free(cmd_target_args *a) {
   vigie_targets_free(a->targets);
   a->targets = NULL;
+  scan_names_free(a->names);
+  a->names = NULL;
 }
 
 static vigie_status exclude_list(vigie_targets *t, const char *list, vigie_error *err) {
@@ -49,12 +51,62 @@ bool cmd_target_option(cmd_target_args *a, int id, const char *value, vigie_stat
     *status = cli_parse_uint("--top-ports", value, 1, 65535, &a->top_ports, err);
     a->ports_given = true;
     return true;
+  case CMD_OPT_NO_DNS: a->no_dns = true, *status = VIGIE_OK; return true;
+  case CMD_OPT_SKIP_UNRESOLVED: a->skip_unresolved = true, *status = VIGIE_OK; return true;
+  case CMD_OPT_DNS_SERVERS: a->dns_servers = value, *status = VIGIE_OK; return true;
   default: return false;
   }
 }
 
-vigie_status cmd_target_args_finish(cmd_target_args *a, unsigned default_top, vigie_error *err) {
+scan_dns_options cmd_dns_options(const cmd_target_args *a, vigie_log *log) {
+  return (scan_dns_options){.servers = a->dns_servers, .log = log};
+}
+
+/* Every resolved address into the targets, unless an exclusion (the user's
+ * or the reserved ranges) removes it: an excluded address is never probed,
+ * whatever name points to it. The map keeps it, for the listing. */
+static vigie_status cmd_add_resolved(cmd_target_args *a, vigie_log *log, vigie_error *err) {
+  scan_name n;
+  char text[64];
+  for (size_t i = 0; scan_names_at(a->names, i, &n); i++) {
+    vigie_addr_format(&n.addr, text, sizeof text);
+    if (vigie_targets_is_excluded(a->targets, &n.addr)) {
+      vigie_log_verbose(log, "%s: %s is excluded: not scanned", n.name, text);
+      continue;
+    }
+    vigie_log_verbose(log, "%s: %s", n.name, text);
+    vigie_status status = vigie_targets_add(a->targets, text, err);
+    if (status != VIGIE_OK) return status;
+  }
+  a->names_resolved = true;
+  return vigie_targets_finalize(a->targets, err);
+}
+
+/* Host names among the targets, all resolved at once before anything is
+ * sent (like nmap); -n leaves them to the caller, which refuses or lists. */
+static vigie_status cmd_resolve(cmd_target_args *a, vigie_log *log, vigie_error *err) {
+  size_t count = 0, resolved = 0;
+  const char *const *names = vigie_targets_names(a->targets, &count);
+  if (count == 0 || a->no_dns) return VIGIE_OK;
+  scan_dns *dns = NULL;
+  scan_dns_options opt = cmd_dns_options(a, log);
+  a->names = scan_names_new();
+  if (a->names == NULL) return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
+  vigie_status status = scan_dns_new(&opt, &dns, err);
+  if (status != VIGIE_OK) return status;
+  vigie_log_verbose(log, "resolving %zu host names with DNS server %s", count,
+                    scan_dns_servers(dns));
+  status = scan_dns_resolve_names(dns, names, count, a->skip_unresolved, a->names, &resolved, err);
+  scan_dns_free(dns);
+  if (status != VIGIE_OK) return status;
+  scan_names_sort(a->names);
+  return cmd_add_resolved(a, log, err);
+}
+
+vigie_status cmd_target_args_finish(cmd_target_args *a, unsigned default_top, vigie_log *log,
+                                    vigie_error *err) {
   vigie_status status = vigie_targets_finalize(a->targets, err);
+  if (status == VIGIE_OK) status = cmd_resolve(a, log, err);
   if (status != VIGIE_OK || (!a->ports_given && default_top == 0)) return status;
   if (!a->ports_given) a->top_ports = default_top;
   vigie_portdb *db = NULL;

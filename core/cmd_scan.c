@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,7 +22,7 @@ enum {
   OPT_HELP = 1, OPT_RATE, OPT_RETRIES, OPT_WAIT, OPT_SOURCE_IP, OPT_INTERFACE, OPT_SHARD,
   OPT_SEED, OPT_RESUME, OPT_OUTPUT, OPT_OUTPUT_NMAP, OPT_JSONL, OPT_CONNECT, OPT_SYN,
   OPT_MAX_INFLIGHT, OPT_MAX_PER_HOST, OPT_TIMEOUT, OPT_ALLOW_INTERNET, OPT_RESUME_FILE,
-  OPT_VERBOSE, OPT_QUIET
+  OPT_VERBOSE, OPT_QUIET, OPT_NO_PTR
 };
 
 static const cli_option scan_options[] = {
@@ -33,6 +34,7 @@ static const cli_option scan_options[] = {
     {"--jsonl", NULL, OPT_JSONL, NULL, "print one JSON object per result on stdout, as found"},
     {"--max-inflight", NULL, OPT_MAX_INFLIGHT, "N", "connect mode: connections at once (2048)"},
     {"--max-per-host", NULL, OPT_MAX_PER_HOST, "N", "connect mode: connections at once per address (64)"},
+    {"--no-ptr", NULL, OPT_NO_PTR, NULL, "no PTR queries for the hosts found up (-n: no DNS at all)"},
     {"--rate", NULL, OPT_RATE, "PPS", "probes per second (2000; 0 means no limit)"},
     {"--resume", NULL, OPT_RESUME, "FILE", "finish the interrupted scan saved in FILE"},
     {"--resume-file", NULL, OPT_RESUME_FILE, "FILE", "where an interrupted scan is saved (" SCAN_DEFAULT_RESUME_FILE ")"},
@@ -58,7 +60,11 @@ static void scan_usage(FILE *out) {
           "Find which TCP ports of TARGET are open, closed or filtered. SYN mode sends\n"
           "stateless probes from a raw socket and needs root or CAP_NET_RAW; without\n"
           "it, vigie uses connect(). Without -p or --top-ports, the %d most common\n"
-          "ports are scanned. Ctrl-C saves every result so far and a resume point.\n"
+          "ports are scanned. Host names are resolved first (every A and AAAA address;\n"
+          "exclusions still apply), and the hosts found up get a PTR query once the\n"
+          "discovery ends; both go to the DNS servers of /etc/resolv.conf or\n"
+          "--dns-servers, 5 s a try, 2 tries. Ctrl-C saves every result so far and\n"
+          "a resume point.\n"
           "Scan only networks you are authorised to audit.\n"
           "\n"
           "Options:\n",
@@ -75,6 +81,7 @@ typedef struct scan_job {
   bool seed_given;
   bool allow_internet;
   bool jsonl;
+  bool no_ptr;
   const char *output;
   const char *output_nmap;
   const char *resume;
@@ -183,6 +190,7 @@ static int scan_parse(int argc, char **argv, cmd_ctx *ctx, scan_job *job, vigie_
     case OPT_OUTPUT: job->output = v; break;
     case OPT_OUTPUT_NMAP: job->output_nmap = v; break;
     case OPT_JSONL: job->jsonl = true; break;
+    case OPT_NO_PTR: job->no_ptr = true; break;
     case OPT_RESUME: job->resume = v; break;
     case OPT_RESUME_FILE: job->resume_file = v; break;
     case OPT_ALLOW_INTERNET: job->allow_internet = true; break;
@@ -257,11 +265,12 @@ typedef struct jsonl_sink {
   FILE *out;
   bool tty;
   uint64_t last_flush_ns;
+  const scan_names *names; /* the targets' names, sorted before the engine starts */
 } jsonl_sink;
 
 static void scan_print_jsonl(const scan_result *r, void *user) {
   jsonl_sink *sink = user;
-  if (scan_output_jsonl(sink->out, r) != VIGIE_OK) return;
+  if (scan_output_jsonl_named(sink->out, r, sink->names) != VIGIE_OK) return;
   uint64_t now = scan_now_ns();
   if (sink->tty || now - sink->last_flush_ns >= 100000000ull) {
     fflush(sink->out);
@@ -354,11 +363,55 @@ static vigie_status scan_reserve(const scan_job *job, scan_store *store, vigie_e
   return VIGIE_OK;
 }
 
+/* The addresses that answered, each once, from the sealed store. */
+static vigie_addr *scan_live_addresses(const scan_store *store, size_t *count) {
+  size_t total = scan_store_count(store), n = 0;
+  vigie_addr *addrs = vigie_malloc((total ? total : 1) * sizeof *addrs);
+  scan_result r;
+  if (addrs == NULL) return NULL;
+  for (size_t i = 0; i < total; i++) {
+    scan_store_result_at(store, i, &r);
+    bool same = n > 0 && addrs[n - 1].family == r.addr.family &&
+                (r.addr.family == AF_INET ? addrs[n - 1].v4 == r.addr.v4
+                                          : addrs[n - 1].v6 == r.addr.v6);
+    if (!same && scan_store_host_up(store, &r.addr)) addrs[n++] = r.addr;
+  }
+  *count = n;
+  return addrs;
+}
+
+/* After discovery, a PTR query for every live address, for the files only
+ * (JSON lines are already out). A failure here loses no result: it is a
+ * warning, and the files are written without the names. Ctrl-C stops it. */
+static void scan_reverse(scan_job *job, scan_store *store, volatile sig_atomic_t *stop) {
+  size_t count = 0, failed = 0;
+  vigie_error err = {0};
+  scan_dns *dns = NULL;
+  scan_store_seal(store);
+  vigie_addr *addrs = scan_live_addresses(store, &count);
+  if (job->in.names == NULL) job->in.names = scan_names_new();
+  scan_dns_options opt = cmd_dns_options(&job->in, job->log);
+  vigie_status status = addrs == NULL || job->in.names == NULL
+                            ? vigie_fail(&err, VIGIE_ENOMEM, "out of memory")
+                            : scan_dns_new(&opt, &dns, &err);
+  if (status == VIGIE_OK && count > 0) {
+    vigie_log_verbose(job->log, "PTR queries for %zu hosts up (DNS server %s)", count,
+                      scan_dns_servers(dns));
+    status = scan_dns_reverse_all(dns, addrs, count, job->in.names, stop, &failed, &err);
+  }
+  if (status != VIGIE_OK) vigie_log_warn(job->log, "no PTR names: %s", vigie_error_text(&err));
+  else if (count > 0)
+    vigie_log_verbose(job->log, "PTR: %zu of %zu hosts have a name", count - failed, count);
+  scan_dns_free(dns);
+  vigie_free(addrs);
+  scan_names_sort(job->in.names);
+}
+
 /* Run the engine and write what it found, even when interrupted. */
 static int scan_execute(scan_job *job, cmd_ctx *ctx, scan_store *store, vigie_error *err) {
   volatile sig_atomic_t stop = 0;
   scan_stats stats = {0};
-  jsonl_sink sink = {stdout, isatty(STDOUT_FILENO) == 1, scan_now_ns()};
+  jsonl_sink sink = {stdout, isatty(STDOUT_FILENO) == 1, scan_now_ns(), job->in.names};
   vigie_status status = scan_reserve(job, store, err);
   if (status != VIGIE_OK) return cli_exit_code(status);
   job->cfg.stop = &stop;
@@ -371,7 +424,11 @@ static int scan_execute(scan_job *job, cmd_ctx *ctx, scan_store *store, vigie_er
   scan_signals(&stop, true);
   status = job->cfg.mode == SCAN_MODE_SYN ? scan_run_syn(&job->cfg, store, &stats, err)
                                             : scan_run_connect(&job->cfg, store, &stats, err);
+  if (status == VIGIE_OK && !stats.interrupted && !stop && !job->in.no_dns && !job->no_ptr &&
+      (job->output != NULL || job->output_nmap != NULL))
+    scan_reverse(job, store, &stop);
   scan_signals(&stop, false);
+  meta.names = job->in.names;
   if (job->jsonl) fflush(stdout);
   meta.end_us = scan_wall_us();
   vigie_error out_err = {0};
@@ -405,16 +462,17 @@ static char *scan_join_args(int argc, char **argv) {
 }
 
 static vigie_status scan_prepare(scan_job *job, vigie_error *err) {
-  vigie_status status = cmd_target_args_finish(&job->in, SCAN_DEFAULT_TOP_PORTS, err);
+  size_t names = 0;
+  const char *const *name = vigie_targets_names(job->in.targets, &names);
+  if (names > 0 && job->in.no_dns)
+    return vigie_fail(err, VIGIE_EUSAGE, "host name \"%s\" given with -n, which forbids DNS: "
+                      "give addresses or drop -n", name[0]);
+  vigie_status status =
+      cmd_target_args_finish(&job->in, SCAN_DEFAULT_TOP_PORTS, job->log, err);
   if (status == VIGIE_OK) status = scan_check_size(job, err);
   if (status == VIGIE_OK) status = scan_space_init(&job->space, job->in.targets, &job->in.ports, err);
   if (status != VIGIE_OK) return status;
   job->space_ready = true;
-  size_t names = 0;
-  vigie_targets_names(job->in.targets, &names);
-  if (names > 0)
-    vigie_log_warn(job->log, "%zu host names given: name resolution arrives with the service "
-                             "stage; they are skipped for now", names);
   if (!job->seed_given) job->cfg.seed = random_seed();
   job->cfg.space = &job->space;
   return scan_pick_mode(job, err);
@@ -472,6 +530,17 @@ static int scan_resume(int argc, char **argv, cmd_ctx *ctx, scan_job *job, scan_
   return VIGIE_EXIT_OK;
 }
 
+/* A resumed scan keeps the names its file held (PTR names of hosts found
+ * before the interruption) beside the ones resolved again now. */
+static vigie_status scan_keep_saved_names(scan_job *job, const scan_saved *saved,
+                                          vigie_error *err) {
+  if (job->in.names == NULL) job->in.names = scan_names_new();
+  if (job->in.names == NULL || scan_names_merge(job->in.names, saved->names) != VIGIE_OK)
+    return vigie_fail(err, VIGIE_ENOMEM, "out of memory");
+  scan_names_sort(job->in.names);
+  return VIGIE_OK;
+}
+
 static int scan_run(int argc, char **argv, cmd_ctx *ctx) {
   vigie_error err = {0};
   scan_job job;
@@ -499,6 +568,8 @@ static int scan_run(int argc, char **argv, cmd_ctx *ctx) {
                         "then, %llu now): was an -iL or exclude file changed?",
                         job.resume, (unsigned long long)saved.range,
                         (unsigned long long)job.space.range);
+  if (status == VIGIE_OK && saved.names != NULL && scan_names_count(saved.names) > 0)
+    status = scan_keep_saved_names(&job, &saved, &err);
   rc = status == VIGIE_OK ? scan_execute(&job, ctx, store, &err) : cli_exit_code(status);
 done:
   if (rc == VIGIE_EXIT_OSERR && err.status == VIGIE_OK) vigie_fail(&err, VIGIE_ENOMEM, "out of memory");

@@ -1,7 +1,9 @@
 /* vigie targets: expand targets, exclusions and ports the way a scan would,
- * and list them without sending a packet (like nmap -sL, with no DNS yet). */
+ * and list them without sending a probe (like nmap -sL): host names are
+ * resolved as a scan would resolve them, unless -n. */
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/cli.h"
 #include "core/cmd.h"
@@ -23,7 +25,9 @@ static void targets_usage(FILE *out) {
           "Usage: vigie targets [OPTIONS] TARGET...\n"
           "\n"
           "List the addresses a scan of TARGET would reach, after exclusions, one per\n"
-          "line, then host names (resolved by the scanner). No packet is sent.\n"
+          "line. Host names are resolved first (every A and AAAA) and listed after the\n"
+          "addresses as '# NAME: ADDRESS...' comments, so the list reads back with -iL;\n"
+          "with -n they are listed as given, unresolved. No probe is sent.\n"
           "TARGET: 198.18.0.1, 198.18.0.0/24, 198.18.0.1-198.18.0.9, 198.18.0.1-9,\n"
           "2001:2::1, 2001:2::/64, host.example.org\n"
           "\n"
@@ -56,7 +60,7 @@ static int targets_parse(int argc, char **argv, cmd_ctx *ctx, targets_job *job,
     }
   }
   if (status != VIGIE_OK) return cli_exit_code(status);
-  return cli_exit_code(cmd_target_args_finish(&job->in, 0, err));
+  return cli_exit_code(cmd_target_args_finish(&job->in, 0, ctx->log, err));
 }
 
 static void targets_print_counts(FILE *out, const targets_job *job) {
@@ -72,11 +76,42 @@ static void targets_print_counts(FILE *out, const targets_job *job) {
   fprintf(out, "ports: %u (", job->in.ports.count);
   cmd_print_ports(out, &job->in.ports);
   vigie_u128 per = job->in.ports.count;
-  /* Names resolve to at least one address each; count them once here. */
+  /* Unresolved names (-n) resolve to at least one address each: count them
+   * once; resolved ones are among the addresses already. */
+  if (job->in.names_resolved) names = 0;
   bool overflow = all != 0 && (all + names) > ((vigie_u128)0 - 1) / per;
   fprintf(out, ")\nprobes: %s%s\n", overflow ? "more than " : "",
           overflow ? cmd_u128_text((vigie_u128)0 - 1, probes, sizeof probes)
                    : cmd_u128_text((all + names) * per, probes, sizeof probes));
+}
+
+/* The map holds names lowered and without a final dot; the targets keep
+ * them as given. */
+static bool targets_same_name(const char *mapped, const char *given) {
+  size_t len = strlen(mapped);
+  return strncasecmp(mapped, given, len) == 0 &&
+         (given[len] == '\0' || strcmp(given + len, ".") == 0);
+}
+
+/* "# name: addr addr (excluded: addr)": a comment, so -iL reads the list
+ * back as the same addresses. The map is small: one pass per name. */
+static void targets_write_name(FILE *out, const targets_job *job, const char *name) {
+  char buf[64];
+  scan_name n;
+  size_t shown = 0;
+  fprintf(out, "# %s:", name);
+  for (int excluded = 0; excluded <= 1; excluded++) {
+    bool first = true;
+    for (size_t i = 0; scan_names_at(job->in.names, i, &n); i++) {
+      if (!targets_same_name(n.name, name)) continue;
+      if (vigie_targets_is_excluded(job->in.targets, &n.addr) != (excluded == 1)) continue;
+      fprintf(out, "%s%s", excluded && first ? " (excluded: " : " ",
+              vigie_addr_format(&n.addr, buf, sizeof buf));
+      first = false, shown++;
+    }
+    if (excluded && !first) fputc(')', out);
+  }
+  fprintf(out, "%s\n", shown == 0 ? " not in DNS (skipped)" : "");
 }
 
 static int targets_write_list(FILE *out, const targets_job *job) {
@@ -100,7 +135,10 @@ static int targets_write_list(FILE *out, const targets_job *job) {
     }
   }
   const char *const *names = vigie_targets_names(job->in.targets, &n);
-  for (size_t i = 0; i < n; i++) fprintf(out, "%s\n", names[i]);
+  for (size_t i = 0; i < n; i++) {
+    if (job->in.names_resolved) targets_write_name(out, job, names[i]);
+    else fprintf(out, "%s\n", names[i]);
+  }
   return ferror(out) ? -1 : 0;
 }
 
@@ -144,10 +182,12 @@ static int targets_run(int argc, char **argv, cmd_ctx *ctx) {
   if (rc != VIGIE_EXIT_OK) goto done;
   size_t names = 0;
   vigie_targets_names(job.in.targets, &names);
+  if (job.in.names_resolved) names = 0; /* their addresses are counted, or excluded */
   if (vigie_targets_count4(job.in.targets) + vigie_targets_count6(job.in.targets) + names == 0) {
     rc = VIGIE_EXIT_USAGE;
     vigie_fail(&err, VIGIE_EEMPTY, "no target left to list (give a TARGET or -iL FILE; "
-                                    "exclusions may have removed every address)");
+                                    "exclusions may have removed every address, "
+                                    "resolved ones too)");
     goto done;
   }
   rc = targets_output(&job, ctx, &err);

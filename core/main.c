@@ -5,6 +5,7 @@
 
 #include "core/cli.h"
 #include "core/cmd.h"
+#include "vigie/scanner.h"
 #include "vigie_config.h"
 
 static const cmd_desc *const commands[] = {
@@ -73,10 +74,8 @@ void cmd_adjust_verbosity(cmd_ctx *ctx, int delta) {
   ctx->log->level = (vigie_log_level)level;
 }
 
-int main(int argc, char **argv) {
-  vigie_log log;
-  vigie_log_init(&log, stderr, VIGIE_LOG_INFO);
-  cmd_ctx ctx = {&log, "vigie"};
+static int dispatch(int argc, char **argv, vigie_log *log) {
+  cmd_ctx ctx = {log, "vigie"};
   cli_parser parser;
   cli_init(&parser, argc, argv, global_options, sizeof global_options / sizeof global_options[0]);
   vigie_error err = {0};
@@ -87,20 +86,34 @@ int main(int argc, char **argv) {
     case OPT_HELP: usage(stdout); return VIGIE_EXIT_OK;
     case OPT_VERSION: printf("vigie %s\n", VIGIE_VERSION); return VIGIE_EXIT_OK;
     case OPT_VERBOSE: cmd_adjust_verbosity(&ctx, +1); continue;
-    case OPT_QUIET: log.level = VIGIE_LOG_QUIET; continue;
+    case OPT_QUIET: log->level = VIGIE_LOG_QUIET; continue;
     case CLI_ERROR:
-      vigie_log_error(&log, "%s (try 'vigie --help')", vigie_error_text(&err));
+      vigie_log_error(log, "%s (try 'vigie --help')", vigie_error_text(&err));
       return VIGIE_EXIT_USAGE;
     case CLI_END:
-      vigie_log_error(&log, "no command given (try 'vigie --help')");
+      vigie_log_error(log, "no command given (try 'vigie --help')");
       return VIGIE_EXIT_USAGE;
     default: break;
     }
     break; /* the first positional argument is the command */
   }
   int first = parser.index - 1;
-  if (strcmp(value, "help") == 0) return help_command(&log, argc - first, argv + first);
+  if (strcmp(value, "help") == 0) return help_command(log, argc - first, argv + first);
   const cmd_desc *cmd = find_command(value);
-  if (cmd == NULL) return unknown_command(&log, value);
+  if (cmd == NULL) return unknown_command(log, value);
   return cmd->run(argc - first, argv + first, &ctx);
+}
+
+/* c-ares keeps process-wide state that must be set up once, before any
+ * thread, and torn down at the end: here, and nowhere else. */
+int main(int argc, char **argv) {
+  vigie_log log;
+  vigie_log_init(&log, stderr, VIGIE_LOG_INFO);
+  if (scan_dns_library_init() != VIGIE_OK) {
+    vigie_log_error(&log, "cannot set up the c-ares library (out of memory?)");
+    return VIGIE_EXIT_OSERR;
+  }
+  int rc = dispatch(argc, argv, &log);
+  scan_dns_library_cleanup();
+  return rc;
 }

@@ -209,11 +209,39 @@ static vigie_status si_port(const si_ctx *c, const xmlNode *port, scan_result *r
   return status;
 }
 
+/* <hostname name="..." source="..."/> into the saved names; the name is
+ * longer than SI_VALUE_MAX allows, so it is read here with its own cap. */
+static vigie_status si_hostname(const si_ctx *c, const xmlNode *node, const vigie_addr *addr) {
+  char source[SI_VALUE_MAX];
+  vigie_status status = si_attr(c, node, "source", source);
+  if (status != VIGIE_OK) return status;
+  int src = SCAN_NAME_TARGET;
+  while (src <= SCAN_NAME_CERT && strcmp(scan_name_source_text((scan_name_source)src), source) != 0)
+    src++;
+  if (src > SCAN_NAME_CERT)
+    return si_bad(c, node, VIGIE_ESCHEMA, "source", source, "not target, ptr or cert");
+  xmlChar *name = xmlGetNoNsProp(node, (const xmlChar *)"name");
+  status = name == NULL
+               ? VIGIE_ESCHEMA
+               : scan_names_add(c->saved->names, addr, (const char *)name, (scan_name_source)src);
+  xmlFree(name);
+  if (status == VIGIE_ENOMEM) return vigie_fail(c->err, status, "%s: out of memory", c->path);
+  if (status != VIGIE_OK)
+    return vigie_fail(c->err, VIGIE_ESCHEMA,
+                      "%s:%ld: <hostname>: name missing, empty or over 253 bytes", c->path,
+                      si_line(node));
+  return VIGIE_OK;
+}
+
 static vigie_status si_host(const si_ctx *c, const xmlNode *host) {
   scan_result r = {0};
   vigie_status status = si_address(c, host, &r.addr);
   for (const xmlNode *p = host->children; p != NULL && status == VIGIE_OK; p = p->next) {
     if (p->type != XML_ELEMENT_NODE) continue;
+    if (si_is(p, "hostname")) {
+      status = si_hostname(c, p, &r.addr);
+      continue;
+    }
     if (!si_is(p, "port"))
       return vigie_fail(c->err, VIGIE_ESCHEMA, "%s:%ld: <%s> is not allowed in <host>", c->path,
                         si_line(p), (const char *)p->name);
@@ -321,7 +349,10 @@ static vigie_status si_scan(si_ctx *c, const xmlNode *root, uint64_t *next_posit
 }
 
 void scan_saved_free(scan_saved *saved) {
-  if (saved == NULL || saved->argv == NULL) return;
+  if (saved == NULL) return;
+  scan_names_free(saved->names);
+  saved->names = NULL;
+  if (saved->argv == NULL) return;
   for (int i = 0; i < saved->argc; i++) vigie_free(saved->argv[i]);
   vigie_free(saved->argv);
   saved->argv = NULL;
@@ -337,10 +368,13 @@ vigie_status scan_input_xml(const char *path, const char *xsd_path, scan_store *
                       "scan_input_xml: no path, schema, store or result pointer");
   /* The schema is not optional: the walk below trusts the shape it checks. */
   vigie_status status = vigie_xml_read_file(path, 0, xsd_path, &doc, err);
+  if (status == VIGIE_OK && (saved->names = scan_names_new()) == NULL)
+    status = vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", path);
   if (status == VIGIE_OK) {
     si_ctx c = {.path = path, .store = store, .err = err, .saved = saved};
     status = si_scan(&c, xmlDocGetRootElement(doc), &saved->next_position);
   }
+  scan_names_sort(saved->names);
   vigie_xml_doc_free(doc);
   return status;
 }

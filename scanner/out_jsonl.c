@@ -5,6 +5,8 @@
  *    "reason":"syn-ack","ttl":64,"timestamp":"2026-11-25T10:00:00.123456Z"}
  *
  * (on one line). "timestamp" is null when the engine did not know the time.
+ * "hostnames" follows "ip" when the address has names (the targets' names:
+ * PTR names come after discovery, for the files only).
  * Flushing after each line is the caller's choice (a pipe wants it, a file
  * does not). Every string goes through one escaper, although today's fields
  * are all plain ASCII, so that a future field (a banner, a host name) cannot
@@ -20,9 +22,15 @@
  * calls per line made it fall behind libpcap at a few hundred thousand
  * answers a second. */
 typedef struct jl_line {
-  char data[256];
+  char data[4096];
   size_t len;
 } jl_line;
+
+/* Room left for a string of n bytes escaped at worst (6 bytes each), its
+ * quotes, a comma and the rest of the line (about 150 bytes). */
+static bool jl_room(const jl_line *l, size_t n) {
+  return l->len + 6 * n + 3 + 160 < sizeof l->data;
+}
 
 static void jl_char(jl_line *l, char c) {
   if (l->len < sizeof l->data - 1) l->data[l->len++] = c;
@@ -67,9 +75,31 @@ static void jl_uint(jl_line *l, unsigned v) {
   jl_raw(l, digits + n);
 }
 
+/* ,"hostnames":["a","b"]: every name of the address that fits the line. */
+static vigie_status jl_hostnames(jl_line *l, const scan_names *names, const vigie_addr *addr) {
+  const scan_name *n = NULL;
+  size_t count = 0;
+  vigie_status status = scan_names_of(names, addr, &n, &count);
+  if (status != VIGIE_OK || count == 0) return status;
+  jl_raw(l, ",\"hostnames\":[");
+  for (size_t i = 0, shown = 0; i < count; i++) {
+    if (!jl_room(l, strlen(n[i].name))) break;
+    if (shown++ > 0) jl_char(l, ',');
+    jl_string(l, n[i].name);
+  }
+  jl_char(l, ']');
+  return VIGIE_OK;
+}
+
 vigie_status scan_output_jsonl(FILE *stream, const scan_result *result) {
+  return scan_output_jsonl_named(stream, result, NULL);
+}
+
+vigie_status scan_output_jsonl_named(FILE *stream, const scan_result *result,
+                                     const scan_names *names) {
   char ip[64], when[SCAN_TIME_LEN];
-  jl_line line = {.len = 0};
+  jl_line line; /* not zeroed: 4 KiB a line on the receiver's thread */
+  line.len = 0;
   if (stream == NULL || result == NULL ||
       (result->addr.family != AF_INET && result->addr.family != AF_INET6) ||
       result->state < SCAN_STATE_OPEN || result->state > SCAN_STATE_FILTERED ||
@@ -78,6 +108,7 @@ vigie_status scan_output_jsonl(FILE *stream, const scan_result *result) {
   vigie_addr_format(&result->addr, ip, sizeof ip);
   jl_raw(&line, "{\"ip\":");
   jl_string(&line, ip);
+  if (jl_hostnames(&line, names, &result->addr) != VIGIE_OK) return VIGIE_EINVAL;
   jl_raw(&line, ",\"port\":");
   jl_uint(&line, result->port);
   jl_raw(&line, ",\"proto\":\"tcp\",\"state\":");

@@ -144,7 +144,27 @@ done:
   return status;
 }
 
-static vigie_status nm_address(vigie_xmlw *w, const vigie_addr *addr) {
+/* nmap's types: "user" for a name given as a target, "PTR" for a reverse
+ * lookup; nmap.dtd knows no third, so a certificate's name has none. */
+static vigie_status nm_hostnames(vigie_xmlw *w, const scan_names *names, const vigie_addr *addr) {
+  const scan_name *n = NULL;
+  size_t count = 0;
+  vigie_status status;
+  NM_TRY(scan_names_of(names, addr, &n, &count));
+  for (size_t i = 0; i < count; i++) {
+    NM_TRY(nm_nl(w));
+    NM_TRY(vigie_xmlw_start(w, "hostname"));
+    NM_TRY(vigie_xmlw_attr(w, "name", n[i].name));
+    if (n[i].source == SCAN_NAME_TARGET) NM_TRY(vigie_xmlw_attr(w, "type", "user"));
+    if (n[i].source == SCAN_NAME_PTR) NM_TRY(vigie_xmlw_attr(w, "type", "PTR"));
+    NM_TRY(vigie_xmlw_end(w));
+  }
+  if (count > 0) NM_TRY(nm_nl(w));
+done:
+  return status;
+}
+
+static vigie_status nm_address(vigie_xmlw *w, const scan_names *names, const vigie_addr *addr) {
   char text[64];
   vigie_status status;
   vigie_addr_format(addr, text, sizeof text);
@@ -156,6 +176,7 @@ static vigie_status nm_address(vigie_xmlw *w, const vigie_addr *addr) {
   NM_TRY(nm_nl(w));
   /* Always present, even empty: some readers index hostnames/hostname. */
   NM_TRY(vigie_xmlw_start(w, "hostnames"));
+  NM_TRY(nm_hostnames(w, names, addr));
   NM_TRY(vigie_xmlw_end(w));
   status = nm_nl(w);
 done:
@@ -263,7 +284,7 @@ static vigie_status nm_host_write(vigie_xmlw *w, const scan_meta *meta, const nm
   NM_TRY(vigie_xmlw_attrf(w, "starttime", "%" PRId64, first / 1000000));
   NM_TRY(vigie_xmlw_attrf(w, "endtime", "%" PRId64, last / 1000000));
   NM_TRY(nm_status(w, h));
-  NM_TRY(nm_address(w, &h->addr));
+  NM_TRY(nm_address(w, meta->names, &h->addr));
   NM_TRY(nm_ports(w, meta, h));
   NM_TRY(vigie_xmlw_end(w));
   status = nm_nl(w);

@@ -234,9 +234,27 @@ done:
   return status;
 }
 
+/* <hostname name="..." source="target|ptr|cert"/> for each name of addr. */
+static vigie_status sx_hostnames(vigie_xmlw *w, const scan_names *names, const vigie_addr *addr) {
+  const scan_name *n = NULL;
+  size_t count = 0;
+  vigie_status status;
+  SX_TRY(scan_names_of(names, addr, &n, &count));
+  for (size_t i = 0; i < count; i++) {
+    SX_TRY(vigie_xmlw_start(w, "hostname"));
+    SX_TRY(vigie_xmlw_attr(w, "name", n[i].name));
+    SX_TRY(vigie_xmlw_attr(w, "source", scan_name_source_text((scan_name_source)n[i].source)));
+    SX_TRY(vigie_xmlw_end(w));
+    SX_TRY(sx_nl(w));
+  }
+done:
+  return status;
+}
+
 /* One <host> for result *i and the following results of the same
  * address; *i moves past them. */
-static vigie_status sx_host(vigie_xmlw *w, const scan_result_source *src, size_t *i) {
+static vigie_status sx_host(vigie_xmlw *w, const scan_names *names, const scan_result_source *src,
+                            size_t *i) {
   char addr[INET6_ADDRSTRLEN + 1];
   scan_result first, r;
   vigie_status status;
@@ -246,6 +264,7 @@ static vigie_status sx_host(vigie_xmlw *w, const scan_result_source *src, size_t
   SX_TRY(vigie_xmlw_attr(w, "addr", addr));
   SX_TRY(vigie_xmlw_attr(w, "family", first.addr.family == AF_INET ? "ipv4" : "ipv6"));
   SX_TRY(sx_nl(w));
+  SX_TRY(sx_hostnames(w, names, &first.addr));
   for (r = first; sx_same_addr(&first.addr, &r.addr);) {
     SX_TRY(sx_port(w, &r));
     if (++*i == src->count) break;
@@ -269,7 +288,7 @@ static vigie_status sx_document(vigie_xmlw *w, const scan_meta *meta,
   SX_TRY(sx_nl(w));
   SX_TRY(sx_run(w, meta));
   SX_TRY(sx_progress(w, meta, ports));
-  for (size_t i = 0; i < results->count;) SX_TRY(sx_host(w, results, &i));
+  for (size_t i = 0; i < results->count;) SX_TRY(sx_host(w, meta->names, results, &i));
   status = vigie_xmlw_finish(w);
 done:
   return status;

@@ -29,6 +29,9 @@
 #define SCAN_SYN_MSS 1460u
 /* Largest probe: IPv6 header 40 + TCP header 20 + MSS option 4. */
 #define SCAN_SYN_MAX_LEN 64u
+/* An Ethernet II header ahead of the probe (AF_PACKET sending): 14 bytes. */
+#define SCAN_ETH_HLEN 14u
+#define SCAN_SYN_MAX_FRAME (SCAN_ETH_HLEN + SCAN_SYN_MAX_LEN)
 
 /* TCP flag bits (the 14th byte of the TCP header). */
 #define SCAN_TCP_FIN 0x01u
@@ -50,6 +53,27 @@ typedef struct scan_syn_probe {
  * \return its length (44 for IPv4, 64 for IPv6), or 0 when cap is too small
  * or the families are unknown or differ. */
 size_t scan_packet_syn(uint8_t *buf, size_t cap, const scan_syn_probe *probe);
+
+/** The same probe as a whole Ethernet II frame: destination and source MAC,
+ * the EtherType of the probe's family, then scan_packet_syn's packet (no
+ * padding: the device pads short frames).
+ * \return its length (58 for IPv4, 78 for IPv6), or 0 as scan_packet_syn. */
+size_t scan_packet_syn_eth(uint8_t *buf, size_t cap, const uint8_t dst_mac[6],
+                           const uint8_t src_mac[6], const scan_syn_probe *probe);
+
+/* -------------------------------------------------------------- next hop */
+
+typedef struct scan_nexthop4 {
+  int ifindex;
+  uint8_t mac_src[6], mac_dst[6]; /* ours on the interface, the gateway's */
+} scan_nexthop4;
+
+/** Whether every IPv4 address in [lo, hi] (host order) leaves from src
+ * through dev (pinned to it when pin_interface) to one gateway whose MAC the
+ * kernel knows, with no route or policy rule that could split them.
+ * \return NULL with out filled, or a short reason why not (static text). */
+const char *scan_nexthop4_find(const char *dev, uint32_t src, uint32_t lo, uint32_t hi,
+                               bool pin_interface, scan_nexthop4 *out);
 
 /* --------------------------------------------------------------- answers */
 
@@ -115,5 +139,61 @@ void scan_sort_in_place(void *base, size_t n, size_t size, int (*cmp)(const void
  * \return VIGIE_EPERM with err set when a step fails (the process must then
  * stop: it may still hold root). */
 vigie_status scan_drop_privileges(vigie_error *err);
+
+
+/* -------------------------------------------------------------- STARTTLS */
+
+/* The preamble parsers of svc_starttls.c: push state machines fed whatever
+ * bytes arrive, one fragment at a time, so the caller owns the socket and
+ * its deadline and the unit tests and fuzz target feed them byte by byte.
+ * Every buffer is bounded: a line or an answer over its bound is BROKEN. */
+typedef enum scan_starttls_step {
+  SCAN_STARTTLS_MORE = 0, /* need more bytes */
+  SCAN_STARTTLS_SEND,     /* st->out holds a request: send it, then feed on */
+  SCAN_STARTTLS_READY,    /* the server agreed: the TLS handshake starts now */
+  SCAN_STARTTLS_REFUSED,  /* the server answered no */
+  SCAN_STARTTLS_BROKEN,   /* not this protocol, or over a bound */
+} scan_starttls_step;
+
+#define SCAN_STARTTLS_LINE_MAX 1024u  /* SMTP allows 512, FTP and IMAP less in practice */
+#define SCAN_STARTTLS_LINES_MAX 256u  /* lines of one reply (a long EHLO list has ~20) */
+#define SCAN_STARTTLS_LDAP_MAX 4096u  /* an ExtendedResponse is ~40 bytes */
+
+typedef struct scan_starttls_state {
+  scan_starttls kind;
+  unsigned phase;                 /* which answer is awaited: 0 greeting, 1, 2... */
+  bool done;                      /* a final step was returned: feed no more */
+  char line[SCAN_STARTTLS_LINE_MAX]; /* text protocols: the line so far */
+  size_t line_len;
+  unsigned lines;                 /* lines of the current reply */
+  char code[3];                   /* SMTP, FTP: code of a multi-line reply */
+  bool multi;                     /*   a multi-line reply is open */
+  uint8_t msg[SCAN_STARTTLS_LDAP_MAX]; /* LDAP: the answer so far */
+  size_t msg_len;
+  uint8_t out[64];                /* the request to send after SEND */
+  size_t out_len;
+} scan_starttls_state;
+
+/** Start a preamble of kind (not NONE). 
+eturn SEND when the client speaks
+ * first (LDAP, PostgreSQL: st->out filled), MORE when the server does. */
+scan_starttls_step scan_starttls_begin(scan_starttls_state *st, scan_starttls kind);
+/** Feed received bytes. Stops at the first step other than MORE.
+ * \param[out] used  bytes consumed (the rest belongs to what follows)
+ * 
+eturn MORE when every byte was consumed with no verdict. After READY,
+ * REFUSED or BROKEN, further calls return BROKEN. */
+scan_starttls_step scan_starttls_feed(scan_starttls_state *st, const uint8_t *in, size_t len,
+                                      size_t *used);
+
+
+/* ------------------------------------------------------------------- TLS */
+
+/** The one place OpenSSL's errors become ours (STYLE.md habit 6): the text
+ * of the thread's oldest queued OpenSSL error ("no error text" when none),
+ * then the queue cleared. \param[out] buf  len bytes, NUL-terminated */
+void scan_tls_error_text(char *buf, size_t len);
+/** vigie_fail(err, status, "<what>: <OpenSSL's text>"). \return status */
+vigie_status scan_tls_fail(vigie_error *err, vigie_status status, const char *what);
 
 #endif

@@ -105,6 +105,18 @@ size_t scan_packet_syn(uint8_t *buf, size_t cap, const scan_syn_probe *probe) {
   return 0;
 }
 
+size_t scan_packet_syn_eth(uint8_t *buf, size_t cap, const uint8_t dst_mac[6],
+                           const uint8_t src_mac[6], const scan_syn_probe *probe) {
+  size_t n;
+  if (cap < SCAN_ETH_HLEN) return 0;
+  n = scan_packet_syn(buf + SCAN_ETH_HLEN, cap - SCAN_ETH_HLEN, probe);
+  if (n == 0) return 0;
+  memcpy(buf, dst_mac, 6);
+  memcpy(buf + 6, src_mac, 6);
+  put16(buf + 12, probe->src.family == AF_INET6 ? 0x86dd : 0x0800);
+  return SCAN_ETH_HLEN + n;
+}
+
 /* -------------------------------------------------------------- parsing */
 
 /* A bounded view of the captured bytes: every fetch checks the end first. */

@@ -30,6 +30,8 @@
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <linux/capability.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
@@ -41,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -60,10 +63,12 @@
  * stays small at the rates that need no more, within the 64 MiB budget. */
 #define SYN_RING_BYTES_PER_PPS 40.0
 #define SYN_RING_MIN (4 << 20)
-#define SYN_RING_MAX (16 << 20)
+#define SYN_RING_MAX (20 << 20)
 #define SYN_RING_TIMEOUT_MS 10 /* a ring block reaches us at most this late */
 #define SYN_SNDBUF (8 << 20)   /* per raw socket: see open_raw */
 #define SYN_RX_BATCH 512
+#define SYN_PENDING 16 /* answers prefetched together, see flush_answers */
+#define SYN_SENDER_NICE 5 /* CFS weight 335 against the receiver's 1024 */
 #define SYN_PROGRESS_NS 250000000u
 #define SYN_LATE_WAIT_MAX_S 1.0 /* retry pause, and the wait after a stop */
 #define NS_PER_S 1000000000.0
@@ -77,11 +82,13 @@ typedef union syn_sockaddr {
 /* One family's batch of probes ready for one sendmmsg. */
 typedef struct syn_batch {
   int fd; /* -1 when the family is not scanned */
+  bool eth; /* fd is an AF_PACKET socket: whole Ethernet frames to ll */
   unsigned n;
   struct mmsghdr msg[SYN_BATCH];
   struct iovec iov[SYN_BATCH];
   syn_sockaddr to[SYN_BATCH];
-  uint8_t pkt[SYN_BATCH][SCAN_SYN_MAX_LEN];
+  struct sockaddr_ll ll;
+  uint8_t pkt[SYN_BATCH][SCAN_SYN_MAX_FRAME];
 } syn_batch;
 
 typedef struct syn_target {
@@ -115,6 +122,11 @@ struct syn_engine {
   vigie_addr src4, src6;                     /* family 0 when the family is not scanned */
   char dev4[IF_NAMESIZE], dev6[IF_NAMESIZE]; /* interfaces owning them, "" unknown */
   char device[IF_NAMESIZE];                  /* where the capture listens */
+  /* IPv4 over AF_PACKET (see find_next_hop4): the link, our MAC and the
+   * next hop's, shared by every IPv4 target. */
+  bool eth4;
+  int ifindex4;
+  uint8_t mac_src4[6], mac_dst4[6];
   pcap_t *pcap;
   int linktype, pcap_fd;
   pthread_mutex_t store_lock;
@@ -126,6 +138,8 @@ struct syn_engine {
   uint64_t shard_total; /* positions of the shard from resume_from on */
   /* Receiver-owned while it runs. */
   uint64_t received, valid, found;
+  scan_result pending[SYN_PENDING]; /* answers not stored yet: flush_answers */
+  unsigned npending;
   uint64_t progress_ns, progress_sent;
   vigie_status rx_status;
   vigie_error rx_err;
@@ -305,6 +319,33 @@ static vigie_status pick_sources(syn_engine *e, vigie_error *err) {
   return VIGIE_OK;
 }
 
+/* ------------------------------------------------------------ next hop */
+
+/* Decide e->eth4. \return a short reason when AF_PACKET is not used. */
+static const char *find_next_hop4(syn_engine *e) {
+  size_t count = 0;
+  const vigie_range4 *ranges = vigie_targets_ranges4(e->cfg->space->targets, &count);
+  uint32_t lo, hi;
+  scan_nexthop4 hop;
+  const char *why;
+  e->eth4 = false;
+  if (e->src4.family != AF_INET || e->dev4[0] == '\0') return "no IPv4 interface";
+  if (ranges == NULL || count == 0) return "no IPv4 range";
+  lo = ranges[0].first;
+  hi = ranges[0].last;
+  for (size_t i = 1; i < count; i++) {
+    if (ranges[i].first < lo) lo = ranges[i].first;
+    if (ranges[i].last > hi) hi = ranges[i].last;
+  }
+  why = scan_nexthop4_find(e->dev4, e->src4.v4, lo, hi, e->cfg->interface != NULL, &hop);
+  if (why != NULL) return why;
+  e->ifindex4 = hop.ifindex;
+  memcpy(e->mac_src4, hop.mac_src, 6);
+  memcpy(e->mac_dst4, hop.mac_dst, 6);
+  e->eth4 = true;
+  return NULL;
+}
+
 /* ------------------------------------------------------------- sockets */
 
 /* A raw socket that sends whole IP packets we build: IPPROTO_RAW means
@@ -347,10 +388,33 @@ fail:;
                     ifname ? ifname : "", strerror(saved));
 }
 
+/* An AF_PACKET socket bound to the interface, sending whole Ethernet frames
+ * with no queueing discipline in the way (find_next_hop4 chose it). Its
+ * protocol is 0: it receives nothing. */
+static bool open_packet(int ifindex, int *out) {
+  struct sockaddr_ll ll;
+  int one = 1, sndbuf = SYN_SNDBUF, fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  memset(&ll, 0, sizeof ll);
+  ll.sll_family = AF_PACKET;
+  ll.sll_ifindex = ifindex;
+  if (bind(fd, (struct sockaddr *)&ll, sizeof ll) != 0 ||
+      setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0) {
+    close(fd);
+    return false;
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  }
+  *out = fd;
+  return true;
+}
+
 /* Each message points at its own packet buffer and address once for all;
  * a probe only fills them in. */
 static void batch_init(syn_batch *b) {
   b->fd = -1;
+  b->eth = false;
   b->n = 0;
   for (unsigned i = 0; i < SYN_BATCH; i++) {
     b->iov[i].iov_base = b->pkt[i];
@@ -368,7 +432,22 @@ static vigie_status open_senders(syn_engine *e, vigie_error *err) {
     s->index = t;
     batch_init(&s->b4);
     batch_init(&s->b6);
-    if (e->src4.family) status = open_raw(AF_INET, e->cfg->interface, &s->b4.fd, err);
+    if (e->eth4 && open_packet(e->ifindex4, &s->b4.fd)) {
+      syn_batch *b = &s->b4;
+      b->eth = true;
+      memset(&b->ll, 0, sizeof b->ll);
+      b->ll.sll_family = AF_PACKET;
+      b->ll.sll_protocol = htons(ETH_P_IP);
+      b->ll.sll_ifindex = e->ifindex4;
+      b->ll.sll_halen = 6;
+      memcpy(b->ll.sll_addr, e->mac_dst4, 6);
+      for (unsigned i = 0; i < SYN_BATCH; i++) {
+        b->msg[i].msg_hdr.msg_name = &b->ll;
+        b->msg[i].msg_hdr.msg_namelen = sizeof b->ll;
+      }
+    } else if (e->src4.family) {
+      status = open_raw(AF_INET, e->cfg->interface, &s->b4.fd, err);
+    }
     if (status == VIGIE_OK && e->src6.family) {
       status = open_raw(AF_INET6, e->cfg->interface, &s->b6.fd, err);
     }
@@ -533,9 +612,14 @@ static void add_probe(syn_sender *s, const syn_target *t) {
   p.sport = c.source_port;
   p.seq = c.sequence;
   p.ip_id = (uint16_t)(c.sequence >> 16);
-  b->iov[b->n].iov_len = scan_packet_syn(b->pkt[b->n], SCAN_SYN_MAX_LEN, &p);
-  addr_to_sockaddr(&p.dst, &b->to[b->n], &len);
-  b->msg[b->n].msg_hdr.msg_namelen = len;
+  if (b->eth) {
+    b->iov[b->n].iov_len =
+        scan_packet_syn_eth(b->pkt[b->n], SCAN_SYN_MAX_FRAME, e->mac_dst4, e->mac_src4, &p);
+  } else {
+    b->iov[b->n].iov_len = scan_packet_syn(b->pkt[b->n], SCAN_SYN_MAX_LEN, &p);
+    addr_to_sockaddr(&p.dst, &b->to[b->n], &len);
+    b->msg[b->n].msg_hdr.msg_namelen = len;
+  }
   if (++b->n == SYN_BATCH) batch_flush(s, b);
 }
 
@@ -616,6 +700,12 @@ static bool sender_pass(syn_sender *s, unsigned pass) {
 static void *sender_main(void *arg) {
   syn_sender *s = arg;
   const scan_config *cfg = s->e->cfg;
+  /* Senders yield to the receiver: when the cores are busy (on a veth the
+   * targets' answers are computed on them too), a starved receiver lets the
+   * capture ring overflow and answers are lost, while a slowed sender only
+   * delays probes. A thread may lower its own priority without privileges;
+   * failing to is harmless. */
+  (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), SYN_SENDER_NICE);
   double pause = cfg->wait_s < SYN_LATE_WAIT_MAX_S ? cfg->wait_s : SYN_LATE_WAIT_MAX_S;
   for (unsigned pass = 0; pass <= cfg->retries && !stopped(s->e); pass++) {
     /* Before a retry, a short pause for the answers of the last probes. */
@@ -627,11 +717,38 @@ static void *sender_main(void *arg) {
 
 /* ------------------------------------------------------------ receiving */
 
+/* Answers wait in a small batch before they are stored: each lands on a
+ * random slot of the result table, and prefetching the whole batch's slots
+ * first overlaps their cache misses instead of paying them one by one. The
+ * store's lock is taken once a batch. */
+static void flush_answers(syn_engine *e) {
+  bool added[SYN_PENDING];
+  vigie_status status = VIGIE_OK;
+  unsigned n = e->npending, done = 0;
+  if (n == 0) return;
+  e->npending = 0;
+  pthread_mutex_lock(&e->store_lock);
+  for (; done < n && status == VIGIE_OK; done++) {
+    added[done] = false;
+    status = scan_store_add(e->store, &e->pending[done], &added[done]);
+  }
+  pthread_mutex_unlock(&e->store_lock);
+  if (status != VIGIE_OK) {
+    e->rx_status =
+        vigie_fail(&e->rx_err, status, "cannot record a result: %s", vigie_strerror(status));
+    atomic_store(&e->abort, true);
+    done--; /* the one that failed was not added */
+  }
+  for (unsigned i = 0; i < done; i++) {
+    if (!added[i]) continue;
+    if (e->pending[i].state == SCAN_STATE_OPEN) e->found++;
+    if (e->cfg->on_result != NULL) e->cfg->on_result(&e->pending[i], e->cfg->user);
+  }
+}
+
 static void handle_answer(syn_engine *e, const scan_answer *a, const struct timeval *ts) {
   const vigie_addr *us = a->dst.family == AF_INET6 ? &e->src6 : &e->src4;
-  scan_result r;
-  bool added = false;
-  vigie_status status;
+  scan_result *r;
   if (!addr_eq(&a->dst, us)) return;
   if (!(a->flags & SCAN_TCP_RST) &&
       (a->flags & (SCAN_TCP_SYN | SCAN_TCP_ACK)) != (SCAN_TCP_SYN | SCAN_TCP_ACK)) {
@@ -642,26 +759,18 @@ static void handle_answer(syn_engine *e, const scan_answer *a, const struct time
     return;
   }
   e->valid++;
-  memset(&r, 0, sizeof r);
-  r.addr = a->src;
-  r.port = a->sport;
+  r = &e->pending[e->npending++];
+  memset(r, 0, sizeof *r);
+  r->addr = a->src;
+  r->port = a->sport;
   /* A RST wins over the other flags: nothing listens. */
-  r.state = (a->flags & SCAN_TCP_RST) ? SCAN_STATE_CLOSED : SCAN_STATE_OPEN;
-  r.reason = (a->flags & SCAN_TCP_RST) ? SCAN_REASON_RESET : SCAN_REASON_SYN_ACK;
-  r.ttl = a->ttl;
-  r.time_us = (int64_t)ts->tv_sec * 1000000 + ts->tv_usec; /* pcap's stamp: wall clock */
-  pthread_mutex_lock(&e->store_lock);
-  status = scan_store_add(e->store, &r, &added);
-  pthread_mutex_unlock(&e->store_lock);
-  if (status != VIGIE_OK) {
-    e->rx_status =
-        vigie_fail(&e->rx_err, status, "cannot record a result: %s", vigie_strerror(status));
-    atomic_store(&e->abort, true);
-    return;
-  }
-  if (!added) return;
-  if (r.state == SCAN_STATE_OPEN) e->found++;
-  if (e->cfg->on_result != NULL) e->cfg->on_result(&r, e->cfg->user);
+  r->state = (a->flags & SCAN_TCP_RST) ? SCAN_STATE_CLOSED : SCAN_STATE_OPEN;
+  r->reason = (a->flags & SCAN_TCP_RST) ? SCAN_REASON_RESET : SCAN_REASON_SYN_ACK;
+  r->ttl = a->ttl;
+  r->time_us = (int64_t)ts->tv_sec * 1000000 + ts->tv_usec; /* pcap's stamp: wall clock */
+  /* Unlocked: a hint only, the slot is read again under the lock. */
+  scan_store_prefetch(e->store, &r->addr, r->port);
+  if (e->npending == SYN_PENDING) flush_answers(e);
 }
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes) {
@@ -720,6 +829,7 @@ static void *receiver_main(void *arg) {
   while (!atomic_load(&e->rx_stop)) {
     int n = pcap_dispatch(e->pcap, SYN_RX_BATCH, on_packet, (u_char *)(void *)e);
     uint64_t now = scan_now_ns();
+    flush_answers(e);
     if (n < 0) {
       e->rx_status = vigie_fail(&e->rx_err, VIGIE_EIO, "capture on %s failed: %s", e->device,
                                 pcap_geterr(e->pcap));
@@ -732,7 +842,9 @@ static void *receiver_main(void *arg) {
   /* What arrived before the stop still counts. */
   for (int i = 0;
        i < 1000 && pcap_dispatch(e->pcap, SYN_RX_BATCH, on_packet, (u_char *)(void *)e) > 0; i++) {
+    flush_answers(e);
   }
+  flush_answers(e);
   return NULL;
 }
 
@@ -896,10 +1008,11 @@ static void log_start(const syn_engine *e) {
   vigie_log_verbose(e->cfg->log,
                     "SYN scan: %" PRIu64
                     " probes, source %s and %s, source ports %u-%u, "
-                    "capture on %s, %u sending thread%s",
+                    "capture on %s, %u sending thread%s%s",
                     e->shard_total, a4, a6, SCAN_SYN_PORT_BASE,
                     SCAN_SYN_PORT_BASE + SCAN_SYN_PORT_SPAN - 1, e->device, e->nsenders,
-                    e->nsenders > 1 ? "s" : "");
+                    e->nsenders > 1 ? "s" : "",
+                    e->senders[0].b4.eth ? ", IPv4 as Ethernet frames (AF_PACKET)" : "");
 }
 
 vigie_status scan_run_syn(const scan_config *cfg, scan_store *store, scan_stats *stats,
@@ -915,6 +1028,12 @@ vigie_status scan_run_syn(const scan_config *cfg, scan_store *store, scan_stats 
   stats->next_position = cfg->resume_from;
   status = engine_new(cfg, store, &e, err);
   if (status != VIGIE_OK) goto done;
+  if (e->src4.family) {
+    const char *why = find_next_hop4(e);
+    if (why != NULL && cfg->log != NULL) {
+      vigie_log_verbose(cfg->log, "IPv4 probes go through a raw IP socket: %s", why);
+    }
+  }
   status = open_senders(e, err);
   if (status != VIGIE_OK) goto done;
   status = open_capture(e, err);

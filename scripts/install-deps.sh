@@ -16,7 +16,7 @@ build_pkgs=(
 )
 tool_pkgs=(
   libxml2-utils xsltproc openssl iproute2 nftables procps psmisc netcat-openbsd
-  curl ldap-utils python3 nmap ndiff
+  curl ldap-utils python3 nmap ndiff sslscan dnsmasq-base
 )
 daemon_pkgs=(
   nginx-light openssh-server postfix vsftpd slapd postgresql samba dcmtk

@@ -8,7 +8,10 @@
  *   - scan_store: the results, deduplicated, compact, sorted in place at
  *     the end (sealed) and read back with no copy;
  *   - scan_run_connect / scan_run_syn: the two engines;
- *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines.
+ *   - scan_names / scan_dns: host names of addresses, and the c-ares
+ *     resolver that finds them (targets' A/AAAA, PTR of live hosts);
+ *   - scan_output_*: our scan XML, nmap-compatible XML, JSON lines;
+ *   - scan_tls_inspect: TLS versions, weak suites and certificate facts.
  *
  * Ownership follows core.h: *_new / *_free pairs, borrowed pointers say so.
  * No function here exits or prints on its own: statuses go up to main, and
@@ -163,6 +166,155 @@ typedef struct scan_result {
 const char *scan_state_name(scan_state state);   /* "open"...; static */
 const char *scan_reason_name(scan_reason reason); /* "syn-ack"...; static */
 
+/* ------------------------------------------------------- service facts */
+
+/* What the service stage learns of one open port, as named values: the
+ * outputs print them and exposure rules (rules/exposure) read them, so a new
+ * probe adds facts, not fields. Names are dotted lower case: the common ones
+ * "service", "product", "version", "info", "confidence" ("confirmed" when a
+ * protocol exchange proved it, "banner" when inferred from text), "banner";
+ * then one prefix per protocol ("ssh.kex", "rdp.nla_required", "tls.v1_0",
+ * "cert.key_bits"...), listed in doc/service-facts.md. A name may hold several
+ * values (in the order added). Values are bytes as received (a banner may
+ * hold anything): every output escapes them. */
+typedef struct scan_facts scan_facts;
+
+/** \return a new empty set, or NULL on ENOMEM. Free with scan_facts_free. */
+scan_facts *scan_facts_new(void);
+void scan_facts_free(scan_facts *facts);
+/** Append a value to name (copied; len bytes, NULs allowed). Values over
+ * SCAN_FACT_MAX bytes are cut there and the fact "<name>.truncated" set.
+ * \return VIGIE_EINVAL for a name not matching [a-z0-9_.-]+, VIGIE_ENOMEM. */
+vigie_status scan_facts_add(scan_facts *facts, const char *name, const void *value, size_t len);
+/** The same with a string; scan_facts_set first removes name's values. */
+vigie_status scan_facts_add_str(scan_facts *facts, const char *name, const char *value);
+vigie_status scan_facts_set(scan_facts *facts, const char *name, const char *value);
+/** The first value of name, NUL-terminated, or NULL. Borrowed from facts. */
+const char *scan_facts_get(const scan_facts *facts, const char *name);
+/** Every fact in the order added: \return false past the end. Borrowed. */
+bool scan_facts_at(const scan_facts *facts, size_t i, const char **name, const char **value,
+                   size_t *len);
+size_t scan_facts_count(const scan_facts *facts);
+
+#define SCAN_FACT_MAX (64u * 1024u) /* a 1 MB banner keeps its first 64 KiB */
+
+/* ------------------------------------------------------ service modules */
+
+/* A protocol the service stage speaks, as one const table per file
+ * (scanner/svc_<proto>.c), in the manner of zmap's probe modules. The engine
+ * owns the connection, the buffers and the timeouts; a module only turns
+ * bytes into facts and says what to send next. A step is one request and its
+ * answer: io.in holds every byte received since the step began (the engine
+ * caps it at SCAN_SVC_IN_MAX and then calls step one last time with
+ * io.in_full set). Modules never trust a length read from the wire. */
+typedef enum scan_svc_verdict {
+  SCAN_SVC_MORE = 0, /* need more bytes for this step */
+  SCAN_SVC_NEXT,     /* io.out holds the next request: send it, start a new step */
+  SCAN_SVC_DONE,     /* facts are complete */
+  SCAN_SVC_NOT_MINE, /* these bytes are not this protocol: try another module */
+  SCAN_SVC_ERROR,    /* this protocol, but broken: keep the facts gathered so far */
+} scan_svc_verdict;
+
+#define SCAN_SVC_IN_MAX (64u * 1024u)
+#define SCAN_SVC_OUT_MAX 4096u
+
+typedef struct scan_svc_io {
+  const uint8_t *in;          /* received in this step; borrowed from the engine */
+  size_t in_len;
+  bool in_full;               /* SCAN_SVC_IN_MAX reached, or the peer closed */
+  uint8_t *out;               /* SCAN_SVC_OUT_MAX bytes the module may fill */
+  size_t out_len;             /* set by start/step: 0 sends nothing */
+  scan_facts *facts;          /* where the module writes what it learns */
+  void *state;                /* the module's own, state_size bytes, zeroed at start */
+  bool intrusive;             /* --intrusive: e.g. try an anonymous FTP login */
+  const char *host_name;      /* a name the target is known by, or NULL (SNI, Host:) */
+  uint16_t port;
+} scan_svc_io;
+
+typedef struct scan_svc_module {
+  const char *name;           /* "ssh", "rdp"...: the "service" fact it sets */
+  const uint16_t *ports;      /* its usual ports, 0-terminated: tried first there */
+  bool server_first;          /* the server speaks first (SSH, FTP, SMTP...): start may send nothing */
+  size_t state_size;
+  /** Fill io->out with the first request (or leave out_len 0 and wait). */
+  scan_svc_verdict (*start)(scan_svc_io *io);
+  /** Read io->in: MORE, NEXT (out filled), DONE, NOT_MINE or ERROR. */
+  scan_svc_verdict (*step)(scan_svc_io *io);
+} scan_svc_module;
+
+/* ------------------------------------------------------- TLS inspection */
+
+/* What a TLS service accepts and shows (scanner/svc_tls.c): each protocol
+ * version tried alone, the weak suite families, the certificate and its
+ * chain; facts "tls.*" and "cert.*" (doc/service-facts.md). It opens its own
+ * TCP connections, one per handshake, each bounded by opts->timeout_ms, so
+ * the engine may run it on any worker thread: it keeps no global state (an
+ * OpenSSL library context and its SSL_CTXs live for one call). */
+
+/* The plain-text preamble that turns a connection into TLS (svc_starttls.c). */
+typedef enum scan_starttls {
+  SCAN_STARTTLS_NONE = 0,   /* TLS from the first byte */
+  SCAN_STARTTLS_SMTP = 1,   /* 220, EHLO, STARTTLS, 220 */
+  SCAN_STARTTLS_IMAP = 2,   /* greeting, "a1 STARTTLS", "a1 OK" */
+  SCAN_STARTTLS_POP3 = 3,   /* +OK, STLS, +OK */
+  SCAN_STARTTLS_FTP = 4,    /* 220, AUTH TLS, 234 */
+  SCAN_STARTTLS_LDAP = 5,   /* ExtendedRequest 1.3.6.1.4.1.1466.20037, success */
+  SCAN_STARTTLS_POSTGRESQL = 6 /* SSLRequest, 'S' */
+} scan_starttls;
+
+/** The kind named "smtp", "imap"..., "none". \return false for another name. */
+bool scan_starttls_from_name(const char *name, scan_starttls *out);
+/** "none", "smtp"...: static, do not free. */
+const char *scan_starttls_name(scan_starttls kind);
+
+typedef struct scan_tls_opts {
+  scan_starttls starttls;
+  const char *sni;               /* server name sent, borrowed; NULL sends none */
+  const char *const *host_names; /* borrowed: names the target is known by, for */
+  size_t host_name_count;        /*   cert.name_mismatch (none: the fact is absent) */
+  unsigned timeout_ms;           /* one connection: connect, preamble and handshake; 0 = 5000 */
+  bool test_weak;                /* try the weak suite families (one handshake each) */
+  const char *ca_file;           /* trust anchors for cert.trusted, borrowed; NULL: the system's */
+  bool skip_trust;               /* leave cert.trusted out (offline tests, fuzzing) */
+} scan_tls_opts;
+
+/** Inspect the TLS service at addr:port and add its facts to out (added to
+ * what out holds). A version or suite the server will not take is a fact,
+ * not an error. At most 11 connections, one after the other (4 versions,
+ * SSLv3 where OpenSSL has it, 6 weak families), so at most 11 x timeout_ms.
+ * SIGPIPE is blocked in the calling thread while OpenSSL writes (a pending
+ * one taken), the process's handlers untouched.
+ * \param[in] addr, opts  borrowed for the call
+ * \param[out] out  facts; on failure it may hold those found before it
+ * \return VIGIE_ECONNECT when not one TCP connection could be made,
+ * VIGIE_ETIMEOUT when nothing answered in time, VIGIE_EPROTO when the
+ * STARTTLS preamble broke the protocol, VIGIE_ETLS when OpenSSL itself
+ * failed (err carries its text), VIGIE_ENOMEM. A server that refuses
+ * STARTTLS or every version gives VIGIE_OK with the facts saying so. */
+vigie_status scan_tls_inspect(const vigie_addr *addr, uint16_t port, const scan_tls_opts *opts,
+                              scan_facts *out, vigie_error *err);
+
+/** The cert.* facts of a chain as a server presents it: DER certificates
+ * one after the other, leaf first (at most SCAN_TLS_CHAIN_MAX are read).
+ * Validity is judged at now (Unix seconds); cert.name_mismatch against
+ * opts->host_names; cert.trusted against opts->ca_file or the system store
+ * unless opts->skip_trust. Only those fields of opts are read.
+ * \return VIGIE_ETLS when the first certificate does not parse (err says
+ * why; facts of a later broken one are left out and cert.chain_length
+ * counts the parsed ones), VIGIE_ENOMEM. */
+vigie_status scan_tls_cert_facts(const uint8_t *der, size_t len, const scan_tls_opts *opts,
+                                 int64_t now, scan_facts *out, vigie_error *err);
+
+#define SCAN_TLS_CHAIN_MAX 16
+
+/** Whether a certificate's DNS identifier (a SAN dNSName or a CN, pattern,
+ * len bytes: NULs inside never match) matches host, per RFC 6125 section
+ * 6.4: case-insensitive, a trailing dot ignored, "*" only as the whole
+ * left-most label, matching exactly one non-empty label, and only with at
+ * least two labels after it ("*.example.org", never "*.org" or "f*.org").
+ * An IP address host never matches a DNS identifier. */
+bool scan_tls_name_match(const char *pattern, size_t len, const char *host);
+
 /* The results of a scan: one entry per (address, port), later answers of
  * the same pair ignored; compact (IPv4 entries take 16 bytes) so that a
  * million open ports fit well under the 64 MiB budget.
@@ -186,13 +338,19 @@ void scan_store_free(scan_store *store);
  * host sets are not reserved: 4 bytes a slot (16 for IPv6), 8 MiB at worst
  * for a million IPv4 hosts. A page of a table that no result lands on is
  * never touched, so a reservation costs memory only where results land (a
- * page each at most, until every page has one).
+ * page each at most, until every page has one); tables over 4 MiB ask for
+ * 2 MiB pages (see advise_huge), so a sparse scan's 32 MiB table may cost
+ * its whole size.
  * \return VIGIE_EINVAL for a NULL or sealed store; VIGIE_ENOMEM when a
  * table cannot be made (the results kept, the store usable). */
 vigie_status scan_store_reserve(scan_store *store, size_t results4, size_t results6);
 /** Add a result. \param[out] added  whether it was new (may be NULL).
  * \return VIGIE_EINVAL for an invalid result or a sealed store. */
 vigie_status scan_store_add(scan_store *store, const scan_result *result, bool *added);
+/** Hint that a result for (addr, port) is about to be added: the slot it
+ * will probe is fetched into the cache, so a caller with a batch of results
+ * overlaps their memory latencies. No effect on a sealed store. */
+void scan_store_prefetch(const scan_store *store, const vigie_addr *addr, uint16_t port);
 /** Whether (addr, port) already has a result; sealed or not (a sealed
  * store answers by bisection, O(log n)). */
 bool scan_store_has(const scan_store *store, const vigie_addr *addr, uint16_t port);
@@ -291,6 +449,164 @@ vigie_status scan_run_syn(const scan_config *cfg, scan_store *store, scan_stats 
 /** Whether this process may open raw sockets (root or CAP_NET_RAW). */
 bool scan_raw_allowed(void);
 
+/* -------------------------------------------------------------------- DNS */
+
+/* Where a host name comes from: a target the user gave (and that resolved
+ * to the address), a PTR record of the address, or a TLS certificate. */
+typedef enum scan_name_source {
+  SCAN_NAME_TARGET = 1,
+  SCAN_NAME_PTR = 2,
+  SCAN_NAME_CERT = 3
+} scan_name_source;
+
+/** "target", "ptr" or "cert" (our scan XML's source attribute); NULL for
+ * another value. \return static, do not free. */
+const char *scan_name_source_text(scan_name_source source);
+
+/* One (address, name) pair of the map. */
+typedef struct scan_name {
+  vigie_addr addr;
+  const char *name; /* owned by the map */
+  uint8_t source;   /* scan_name_source */
+} scan_name;
+
+/* The host names known for addresses, kept for the outputs. Its life: new,
+ * add (any order, duplicates allowed), sort, then lookups; an add after the
+ * sort needs another sort before the next lookup. A sorted map is only read,
+ * so threads may look up at once (the SYN receiver's JSON lines do). */
+typedef struct scan_names scan_names;
+
+/** \return a new empty map, or NULL on ENOMEM. Free with scan_names_free. */
+scan_names *scan_names_new(void);
+void scan_names_free(scan_names *names);
+/** Add one pair; name is copied, and lowered to lower case with any final
+ * dot removed so that "WWW.Example.ORG." and "www.example.org" are one name.
+ * \return VIGIE_EINVAL for no family, an empty name or one over 253 bytes, an
+ * unknown source; VIGIE_ENOMEM. */
+vigie_status scan_names_add(scan_names *names, const vigie_addr *addr, const char *name,
+                            scan_name_source source);
+/** Add every pair of src to dst (dst then needs a sort). */
+vigie_status scan_names_merge(scan_names *dst, const scan_names *src);
+/** Sort by address, then source (target, ptr, cert), then name, and drop
+ * repeated (address, name, source) triples. Cannot fail. */
+void scan_names_sort(scan_names *names);
+/** The names of addr, in the sorted order: *first points at *count
+ * consecutive entries (borrowed until the next add), *count is 0 when there
+ * are none. \return VIGIE_EINVAL when the map was changed since its sort (a
+ * bug of the caller: the answer would be wrong). names may be NULL: no name. */
+vigie_status scan_names_of(const scan_names *names, const vigie_addr *addr,
+                           const scan_name **first, size_t *count);
+/** Number of pairs (after a sort, distinct ones). */
+size_t scan_names_count(const scan_names *names);
+/** The i-th pair in the map's order. \return false past the end. */
+bool scan_names_at(const scan_names *names, size_t i, scan_name *out);
+
+/** Whether text is a host name vigie resolves: 1 to 253 bytes, dot-separated
+ * labels of 1 to 63 letters, digits, '-' and '_' not starting or ending with
+ * '-', one optional final dot, and not all digits and dots (that is an IPv4
+ * address, which is never sent to DNS). */
+bool scan_dns_name_valid(const char *text);
+
+/** The PTR query name of addr: "4.3.2.1.in-addr.arpa" for 1.2.3.4, the 32
+ * reversed nibbles then "ip6.arpa" for IPv6 (RFC 3596).
+ * \param[out] buf  SCAN_DNS_PTR_NAME_LEN bytes
+ * \return buf, or NULL for an unknown family or a short buffer. */
+#define SCAN_DNS_PTR_NAME_LEN 73
+char *scan_dns_ptr_name(const vigie_addr *addr, char *buf, size_t len);
+
+/** The one boundary where c-ares results become statuses (STYLE habit 6):
+ * not found and no data -> VIGIE_ENOENT; timeout, cancelled, destroyed ->
+ * VIGIE_ETIMEOUT; connection refused -> VIGIE_ECONNECT; server failure,
+ * refused query, bad reply -> VIGIE_EPROTO; bad name -> VIGIE_ESYNTAX; out of
+ * memory -> VIGIE_ENOMEM; a resolv.conf that cannot be read -> VIGIE_EIO;
+ * anything else (misuse) -> VIGIE_EINVAL. The text to keep beside it is
+ * ares_strerror(ares_status). */
+vigie_status scan_dns_status(int ares_status);
+
+/** c-ares needs a process-wide init before any channel: main calls this once
+ * at start, before any thread, and scan_dns_library_cleanup once at the end.
+ * Nothing else in vigie touches c-ares' global state.
+ * \return VIGIE_ENOMEM (or the mapped c-ares status) when it fails. */
+vigie_status scan_dns_library_init(void);
+void scan_dns_library_cleanup(void);
+
+/* Defaults of the resolver: a query that gets no answer is tried again
+ * once, SCAN_DNS_TIMEOUT_MS each time; whatever c-ares does with its own
+ * back-off, no query outlives timeout x tries (10 s): the waiting loop
+ * cancels what is left then. */
+#define SCAN_DNS_TIMEOUT_MS 5000u
+#define SCAN_DNS_TRIES 2u
+
+typedef struct scan_dns_options {
+  /* "ADDR[,ADDR...]", each an IPv4 address, an IPv6 address, or either with
+   * a port (198.18.1.53:5353, [2001:2::53]:53); NULL or "" reads the servers
+   * of /etc/resolv.conf. Borrowed for the call. */
+  const char *servers;
+  unsigned timeout_ms;   /* one try; 0 means SCAN_DNS_TIMEOUT_MS */
+  unsigned tries;        /* 0 means SCAN_DNS_TRIES */
+  vigie_log *log;        /* progress of long resolutions; may be NULL */
+} scan_dns_options;
+
+/* An asynchronous resolver on one c-ares channel: queries are started with
+ * scan_dns_lookup / scan_dns_reverse, any number in flight, and run by
+ * scan_dns_wait. Not thread-safe: one thread owns it. */
+typedef struct scan_dns scan_dns;
+
+/** Set up a resolver. \return VIGIE_ESYNTAX for a bad server list (err names
+ * it), VIGIE_EIO when resolv.conf cannot be read, VIGIE_ENOMEM.
+ * \param[out] out  free with scan_dns_free */
+vigie_status scan_dns_new(const scan_dns_options *options, scan_dns **out, vigie_error *err);
+/** Cancel what is in flight (each callback is called, with VIGIE_ETIMEOUT
+ * and the detail "cancelled"), then free. dns may be NULL. */
+void scan_dns_free(scan_dns *dns);
+/** The servers asked, as text ("198.18.1.53, 2001:2::53"), for messages.
+ * \return borrowed from dns. */
+const char *scan_dns_servers(const scan_dns *dns);
+
+/* The end of a query. Called exactly once per started query: from inside
+ * scan_dns_wait or scan_dns_free, or from the start call itself when the
+ * answer needs no packet (a name of /etc/hosts, "localhost").
+ * status: VIGIE_OK with the answers; VIGIE_ENOENT (no such name, or no record
+ * of the type); VIGIE_ETIMEOUT (no answer within timeout x tries, or
+ * cancelled); VIGIE_ECONNECT (the server refused: nothing listens);
+ * VIGIE_EPROTO (server failure, refused query, bad reply); VIGIE_ENOMEM.
+ * detail is a sentence naming the name or address and the server. Every
+ * pointer is borrowed for the call only. */
+typedef void (*scan_dns_addr_cb)(void *user, vigie_status status, const char *detail,
+                                 const char *name, const vigie_addr *addrs, size_t count);
+typedef void (*scan_dns_ptr_cb)(void *user, vigie_status status, const char *detail,
+                                const vigie_addr *addr, const char *const *names, size_t count);
+
+/** Start resolving every A and AAAA address of name (CNAMEs followed).
+ * \return VIGIE_ESYNTAX for a name scan_dns_name_valid refuses (the
+ * callback is then not called), VIGIE_ENOMEM. */
+vigie_status scan_dns_lookup(scan_dns *dns, const char *name, scan_dns_addr_cb cb, void *user);
+/** Start a PTR query for addr (to the DNS servers only, never a hosts file).
+ * \return VIGIE_EINVAL for no family, VIGIE_ENOMEM. */
+vigie_status scan_dns_reverse(scan_dns *dns, const vigie_addr *addr, scan_dns_ptr_cb cb,
+                              void *user);
+/** Run the queries in flight until every one has ended. Returns early only
+ * when *stop becomes non-zero (stop may be NULL): what is left is then
+ * cancelled. \return VIGIE_OK, or VIGIE_EIO when poll fails. */
+vigie_status scan_dns_wait(scan_dns *dns, volatile sig_atomic_t *stop, vigie_error *err);
+
+/** Resolve names (count of them, all in flight at once) and add each address
+ * to map as SCAN_NAME_TARGET. Names that do not exist are an error listing
+ * every one of them (VIGIE_ENOENT), or with skip_missing a warning each on
+ * the log; a server that does not answer or refuses is always an error
+ * (VIGIE_ETIMEOUT, VIGIE_ECONNECT) naming the server and the names.
+ * \param[out] resolved  names that gave at least one address (may be NULL) */
+vigie_status scan_dns_resolve_names(scan_dns *dns, const char *const *names, size_t count,
+                                    bool skip_missing, scan_names *map, size_t *resolved,
+                                    vigie_error *err);
+/** PTR query of every address (all in flight at once); names found are added
+ * to map as SCAN_NAME_PTR. Failures are not errors (most addresses have no
+ * PTR record): they are counted in *failed (may be NULL) and logged in
+ * verbose mode. \return VIGIE_OK, VIGIE_ENOMEM or VIGIE_EIO. */
+vigie_status scan_dns_reverse_all(scan_dns *dns, const vigie_addr *addrs, size_t count,
+                                  scan_names *map, volatile sig_atomic_t *stop, size_t *failed,
+                                  vigie_error *err);
+
 /* ---------------------------------------------------------------- outputs */
 
 /* What every output format is told about the scan besides its results. */
@@ -308,6 +624,8 @@ typedef struct scan_meta {
    * NULL (or a port it does not know) leaves the service out, as nmap does
    * for a port missing from nmap-services. */
   const vigie_portdb *portdb;
+  /* Host names of the addresses (sorted), borrowed; NULL: none known. */
+  const scan_names *names;
 } scan_meta;
 
 /* Where an output reads its results: count of them, the i-th through at(),
@@ -363,6 +681,13 @@ vigie_status scan_output_nmap(FILE *stream, const scan_meta *meta,
  * \return VIGIE_EINVAL for a result with no family, state or reason;
  * VIGIE_EIO when the stream has failed. */
 vigie_status scan_output_jsonl(FILE *stream, const scan_result *result);
+/** The same with "hostnames":["..."] after "ip" when names (sorted, may be
+ * NULL) knows names of the address; names that would make the line longer
+ * than 4 KiB are left out. 
+eturn VIGIE_EINVAL as above, or for an unsorted
+ * map. */
+vigie_status scan_output_jsonl_named(FILE *stream, const scan_result *result,
+                                     const scan_names *names);
 
 /* How a saved scan ran, for --resume: enough to rebuild the same probe
  * order and cookies and to start where it stopped. */
@@ -374,6 +699,7 @@ typedef struct scan_saved {
   scan_mode mode;
   uint64_t next_position;  /* the resume point */
   uint64_t range;          /* the probe index space it walked */
+  scan_names *names;       /* owned: the hosts' <hostname> entries, sorted */
 } scan_saved;
 
 /** Read back our scan XML (for --resume): validated against xsd_path
@@ -381,7 +707,7 @@ typedef struct scan_saved {
  * result added to store, the run's facts in saved (free it with
  * scan_saved_free, also after a failure). "syn-ack" reads as
  * SCAN_REASON_CONNECTED in a connect-mode file, as SCAN_REASON_SYN_ACK in a
- * SYN one. Errors name the file and line. After a failure the store may hold
+ * SYN one. The hosts' names go to saved->names. Errors name the file and line. After a failure the store may hold
  * part of the file: throw it away. */
 vigie_status scan_input_xml(const char *path, const char *xsd_path, scan_store *store,
                             scan_saved *saved, vigie_error *err);

@@ -23,7 +23,7 @@ expect() {
   fi
 }
 
-echo "1..60"
+echo "1..71"
 expect "--help exits 0" 0 "" -- --help
 grep -q "^Usage: vigie" "$tmp/out" && ok "--help prints usage on stdout" || not_ok "--help prints usage on stdout"
 grep -q "targets" "$tmp/out" && ok "--help lists the targets command" || not_ok "--help lists the targets command"
@@ -91,8 +91,25 @@ expect "rules validate catches an ID used in two files" 2 "already defined in" -
 expect "rules validate without a file" 2 "needs at least one FILE" -- rules validate
 expect "rules without an action" 2 "no action given" -- rules
 expect "rules with an unknown action" 2 'unknown action "show"' -- rules show
+# Every shipped rule file validates (schema, predicates, names, unique IDs).
+rules=${VIGIE_RULES_DIR:?VIGIE_RULES_DIR must point to rules/}
+expect "every shipped directory rule file validates" 0 "" -- rules validate "$rules"/ad/*.xml "$rules"/openldap/*.xml
+[ "$(grep -c ': OK$' "$tmp/out")" -eq "$(ls "$rules"/ad/*.xml "$rules"/openldap/*.xml | wc -l)" ] &&
+  ok "each shipped rule file reported OK" || not_ok "each shipped rule file reported OK"
 expect "rules list of a directory" 0 "" -- rules list --rules "$data/rules/good" --profile openldap --lang fr
 grep -q '^T-OL-PWD-001 *openldap *critical *- *Mots de passe en clair$' "$tmp/out" && ! grep -q '^T-KRB' "$tmp/out" \
   && ok "rules list shows only the openldap rule, in French" || { not_ok "rules list shows only the openldap rule, in French"; sed 's/^/#   /' "$tmp/out"; }
 expect "rules list --profile of an unknown profile" 2 '"samba": ad or openldap' -- rules list --profile samba
+# DNS options; none of these sends a query (-n, or a server list refused first).
+expect "targets -n lists a name as given" 0 "" -- targets -n host.example.org 198.18.0.1
+[ "$(cat "$tmp/out")" = "$(printf '198.18.0.1\nhost.example.org')" ] \
+  && ok "-n: the name follows the addresses, unresolved" || not_ok "-n: the name follows the addresses, unresolved"
+expect "targets -n --count counts a name as one address" 0 "" -- targets -n --count -p 22 198.18.0.0/30 host.example.org
+grep -q "^probes: 5$" "$tmp/out" && ok "-n: probes = (4 + 1 name) x 1" || { not_ok "-n: probes = (4 + 1 name) x 1"; sed 's/^/#   /' "$tmp/out"; }
+expect "scan -n with a host name is refused" 2 'given with -n' -- scan -n --connect -p 80 host.example.org
+expect "--dns-servers with a name is refused" 2 '"ns.example.org"' -- targets --dns-servers ns.example.org host.example.org
+expect "--dns-servers with an empty item is refused" 2 'expected addresses separated by commas' -- targets --dns-servers 127.0.0.1,,127.0.0.2 host.example.org
+expect "scan --help documents the DNS options" 0 "" -- scan --help
+grep -q -- "--no-ptr" "$tmp/out" && grep -q -- "--dns-servers" "$tmp/out" && grep -q -- "--skip-unresolved" "$tmp/out" \
+  && ok "scan --help lists --no-ptr, --dns-servers, --skip-unresolved" || not_ok "scan --help lists --no-ptr, --dns-servers, --skip-unresolved"
 [ "$failed" -eq 0 ]

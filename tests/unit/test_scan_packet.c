@@ -216,6 +216,29 @@ TEST(syn_ipv6_crafted) {
   CHECKF(tcp_sum6(b, 24) == 0xffff, "TCP sum %#x", tcp_sum6(b, 24));
 }
 
+/* The Ethernet frame: MACs, EtherType, then the very packet of
+ * scan_packet_syn; and it parses back as a DLT_EN10MB capture. */
+TEST(syn_eth_frame) {
+  static const uint8_t dst[6] = {0x02, 0, 0, 0, 0, 0x02}, src[6] = {0x02, 0, 0, 0, 0, 0x01};
+  scan_syn_probe p4 = {v4(A4_US), v4(A4_THEM), 40123, 443, 0xdeadbeefu, 0x1234};
+  scan_syn_probe p6 = {v6(A6_HI, 1), v6(A6_HI, 0x10), 56383, 22, 0x01020304u, 0};
+  uint8_t f[SCAN_SYN_MAX_FRAME], b[SCAN_SYN_MAX_LEN];
+  scan_answer a;
+  REQUIRE(scan_packet_syn_eth(f, sizeof f, dst, src, &p4) == 58);
+  CHECK(memcmp(f, dst, 6) == 0 && memcmp(f + 6, src, 6) == 0);
+  CHECK(get16(f + 12) == 0x0800);
+  REQUIRE(scan_packet_syn(b, sizeof b, &p4) == 44);
+  CHECK(memcmp(f + 14, b, 44) == 0);
+  REQUIRE(scan_packet_parse(f, 58, DLT_EN10MB, &a) == SCAN_PARSE_OK);
+  CHECK(a.sport == 40123 && a.dport == 443 && a.seq == 0xdeadbeefu && a.mss == SCAN_SYN_MSS);
+  REQUIRE(scan_packet_syn_eth(f, sizeof f, dst, src, &p6) == 78);
+  CHECK(get16(f + 12) == 0x86dd);
+  REQUIRE(scan_packet_syn(b, sizeof b, &p6) == 64);
+  CHECK(memcmp(f + 14, b, 64) == 0);
+  CHECK(scan_packet_syn_eth(f, 57, dst, src, &p4) == 0);
+  CHECK(scan_packet_syn_eth(f, 10, dst, src, &p4) == 0);
+}
+
 /* Checksums hold across many tuples, odd sums and carries included. */
 TEST(syn_checksums_many) {
   uint8_t b[SCAN_SYN_MAX_LEN];
@@ -490,7 +513,8 @@ TEST(parse_leaves_output_on_failure) {
 }
 
 TEST_MAIN(TEST_CASE_ENTRY(syn_ipv4_crafted), TEST_CASE_ENTRY(syn_ipv6_crafted),
-          TEST_CASE_ENTRY(syn_checksums_many), TEST_CASE_ENTRY(syn_refuses_bad_arguments),
+          TEST_CASE_ENTRY(syn_eth_frame), TEST_CASE_ENTRY(syn_checksums_many),
+          TEST_CASE_ENTRY(syn_refuses_bad_arguments),
           TEST_CASE_ENTRY(syn_round_trip), TEST_CASE_ENTRY(parse_syn_ack_and_rst_every_link_type),
           TEST_CASE_ENTRY(parse_ipv4_and_ipv6_link_types), TEST_CASE_ENTRY(parse_ethernet_padding),
           TEST_CASE_ENTRY(parse_tcp_options_bad_lengths), TEST_CASE_ENTRY(parse_tcp_data_offset),

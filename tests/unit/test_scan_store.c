@@ -599,7 +599,35 @@ TEST(sort_in_place_survives_an_adversary) {
   CHECKF(adv.comparisons < 20u * 286000u, "%llu comparisons", (unsigned long long)adv.comparisons);
 }
 
-TEST_MAIN(TEST_CASE_ENTRY(names), TEST_CASE_ENTRY(add_and_dedup),
+/* A prefetch is a hint: any store, any state, any address, and nothing it
+ * does may change what the store holds. */
+TEST(prefetch_is_harmless) {
+  vigie_addr a4 = {.family = AF_INET, .v4 = 0xc6120001u}, a6 = {.family = AF_INET6, .v6 = BENCH6 | 7};
+  vigie_addr none = {.family = 0};
+  scan_store *s = scan_store_new();
+  REQUIRE(s != NULL);
+  scan_store_prefetch(NULL, &a4, 80);
+  scan_store_prefetch(s, NULL, 80);
+  scan_store_prefetch(s, &a4, 80); /* no table yet */
+  scan_store_prefetch(s, &a6, 80);
+  scan_store_prefetch(s, &none, 80);
+  CHECK(scan_store_count(s) == 0);
+  REQUIRE(scan_store_reserve(s, 1u << 20, 16) == VIGIE_OK);
+  for (uint32_t i = 0; i < 70000; i++) {
+    vigie_addr a = {.family = AF_INET, .v4 = 0xc6120000u + i};
+    scan_store_prefetch(s, &a, 443);
+    if (add(s, result(a, 443, SCAN_STATE_OPEN, SCAN_REASON_SYN_ACK)) != 1) CHECKF(0, "result %u", i);
+  }
+  scan_store_prefetch(s, &a6, 22);
+  CHECK(add(s, result(a6, 22, SCAN_STATE_OPEN, SCAN_REASON_SYN_ACK)) == 1);
+  CHECK(scan_store_count(s) == 70001);
+  scan_store_seal(s);
+  scan_store_prefetch(s, &a4, 443); /* sealed: ignored */
+  CHECK(scan_store_has(s, &a4, 443) && scan_store_count(s) == 70001);
+  scan_store_free(s);
+}
+
+TEST_MAIN(TEST_CASE_ENTRY(names), TEST_CASE_ENTRY(prefetch_is_harmless), TEST_CASE_ENTRY(add_and_dedup),
           TEST_CASE_ENTRY(invalid_results_refused), TEST_CASE_ENTRY(host_up),
           TEST_CASE_ENTRY(fill_filtered), TEST_CASE_ENTRY(sorted_and_many),
           TEST_CASE_ENTRY(million_ipv4_results), TEST_CASE_ENTRY(seal_sorts_in_place),
