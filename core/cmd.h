@@ -26,6 +26,7 @@ typedef struct cmd_desc {
 extern const cmd_desc cmd_targets;
 extern const cmd_desc cmd_scan;
 extern const cmd_desc cmd_services;
+extern const cmd_desc cmd_ldap;
 extern const cmd_desc cmd_rules;
 
 /* Options every command that takes targets shares, with their help lines. */

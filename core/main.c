@@ -9,6 +9,7 @@
 #include "vigie_config.h"
 
 static const cmd_desc *const commands[] = {
+    &cmd_ldap,
     &cmd_scan,
     &cmd_services,
     &cmd_targets,

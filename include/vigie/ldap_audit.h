@@ -127,20 +127,32 @@ const char *ldapa_obj_attr_at(const ldapa_obj *obj, size_t i);
 
 /* ------------------------------------------------------------ facts */
 
-/** Parse a binary SID into "S-1-5-21-...". \return VIGIE_ESYNTAX on a
- * malformed SID (short, sub-authority count over 15, trailing bytes). */
+/* Room for any SID's text: "S-1-" + a 48-bit authority + 15 x "-4294967295". */
+#define LDAPA_SID_TEXT_MAX 192
+/** Parse a binary SID into "S-1-5-21-...".
+ * \param[out] out   the text, NUL-terminated (LDAPA_SID_TEXT_MAX bytes always suffice)
+ * \param[out] rid   the last sub-authority (may be NULL)
+ * \return VIGIE_ESYNTAX on a malformed SID (short, revision not 1, no
+ * sub-authority or more than 15, length not matching the count), VIGIE_EINVAL
+ * when out_size is too small. */
 vigie_status ldapa_sid_to_string(const void *bin, size_t len, char *out, size_t out_size,
                                  uint32_t *rid, vigie_error *err);
 /** FILETIME (100 ns since 1601) in decimal text to Unix time. \return
- * VIGIE_ENOENT for 0 and 0x7FFFFFFFFFFFFFFF (never), VIGIE_ESYNTAX if malformed. */
+ * VIGIE_ENOENT for 0 and 0x7FFFFFFFFFFFFFFF (never), VIGIE_ESYNTAX if malformed
+ * or negative (a negative Integer8 is a duration such as maxPwdAge, not a date). */
 vigie_status ldapa_filetime_parse(const char *text, time_t *out);
-/** GeneralizedTime "YYYYMMDDHHMMSS[.f]Z" to Unix time. */
+/** GeneralizedTime "YYYYMMDDHH[MM[SS]][(.|,)f](Z|+hh[mm]|-hh[mm])" (RFC 4517)
+ * to Unix time, the offset applied, the fraction ignored. \return
+ * VIGIE_ESYNTAX when malformed, out of range (month 13, 30 February) or
+ * without a time zone. */
 vigie_status ldapa_gentime_parse(const char *text, time_t *out);
 
 /** Compute the derived facts of doc/rules-language.md on every entry of an
  * AD model (privileged membership, kinds, ages...). Idempotent. */
 vigie_status ldapa_facts_ad(ldapa_dir *dir, vigie_error *err);
-/** Same for an OpenLDAP model (password schemes...). */
+/** Same for an OpenLDAP model: password_scheme of every userPassword value,
+ * after which each value is replaced by "(redacted by vigie)" (so no hash
+ * or cleartext password can reach a result). Idempotent. */
 vigie_status ldapa_facts_openldap(ldapa_dir *dir, vigie_error *err);
 
 /* ------------------------------------------------------------ collection */
@@ -165,6 +177,7 @@ typedef struct ldapa_conn_opts {
   ldapa_profile profile;  /* AUTO: from the rootDSE */
   int timeout_seconds;    /* per network operation, default 30 */
   int page_size;          /* RFC 2696 page size, default 500 */
+  int ldaps_port;         /* port the ldaps_open probe tries when url is ldap://; 0: 636 */
 } ldapa_conn_opts;
 
 /* Progress of a long collection: the set being read and entries so far. */
@@ -172,7 +185,10 @@ typedef void (*ldapa_progress_fn)(void *ctx, ldapa_set set, size_t entries);
 
 /** Connect, bind, run the server probes, read every set of the profile into
  * dir (only the attributes in attrs[set] plus the built-in ones facts need;
- * attrs may be NULL), then compute the facts. A set that could not be read
+ * attrs may be NULL; the attributes of accounts and dcs are asked for on the
+ * users, computers and msas searches that fill them), then compute the facts.
+ * Only the host of opts->url is contacted (the probes open their own
+ * connections to it; referrals are not followed). A set that could not be read
  * fully is recorded with ldapa_dir_set_read_state and is not an error here.
  * \return VIGIE_ECONNECT, VIGIE_EAUTH, VIGIE_ETLS, VIGIE_EPROTO (connection
  * cut mid-search), VIGIE_ETIMEOUT with a message naming the server. On any

@@ -23,7 +23,7 @@ expect() {
   fi
 }
 
-echo "1..69"
+echo "1..82"
 expect "--help exits 0" 0 "" -- --help
 grep -q "^Usage: vigie" "$tmp/out" && ok "--help prints usage on stdout" || not_ok "--help prints usage on stdout"
 grep -q "targets" "$tmp/out" && ok "--help lists the targets command" || not_ok "--help lists the targets command"
@@ -77,6 +77,21 @@ printf '<probes xmlns="urn:vigie:service-probes:1" version="1">\n<probe name="a"
 expect "a bad probes file is refused with its line" 2 "bad-probes.xml:3" -- services --probes "$tmp/bad-probes.xml" 127.0.0.1:9
 printf '# a list\n198.18.0.1\n' >"$tmp/list.txt"
 expect "services -iL names the file and line" 2 "list.txt:2" -- services -iL "$tmp/list.txt"
+# vigie ldap refuses bad settings before it connects, and never takes a password from argv.
+rules="${VIGIE_TEST_DATA:-$(dirname "$0")/../data}/ldap-collect"
+expect "ldap without --url" 2 'no server given' -- ldap -o "$tmp/d.xml"
+expect "ldap without -o" 2 'no output file' -- ldap --url ldap://127.0.0.1:1
+expect "ldap --password is refused" 2 'password on the command line' -- ldap --url ldap://127.0.0.1:1 --password hunter2 -o "$tmp/d.xml"
+expect "ldap --profile must be known" 2 '"nds"' -- ldap --url ldap://127.0.0.1:1 --profile nds -o "$tmp/d.xml"
+expect "ldap --sasl takes GSSAPI only" 2 'only GSSAPI' -- ldap --url ldap://127.0.0.1:1 --sasl PLAIN -o "$tmp/d.xml"
+expect "ldap --starttls on ldaps:// is refused" 2 'starttls' -- ldap --url ldaps://127.0.0.1:1 --starttls -o "$tmp/d.xml"
+expect "ldap ldapi:// is refused" 2 'ldap:// or ldaps://' -- ldap --url ldapi:///run/slapd.sock --rules "$rules" -o "$tmp/d.xml"
+VIGIE_LDAP_PASSWORD= expect "ldap --bind without a password and no terminal" 2 'needs a password' -- ldap --url ldap://127.0.0.1:1 --bind cn=x --rules "$rules" -o "$tmp/d.xml" </dev/null
+expect "ldap to a closed loopback port exits 69" 69 "Can't contact LDAP server" -- ldap --url ldap://127.0.0.1:1 --rules "$rules" --timeout 5 -o "$tmp/d.xml"
+[ ! -e "$tmp/d.xml" ] && ok "ldap writes no result when it cannot connect" || not_ok "ldap writes no result when it cannot connect"
+expect "ldap --insecure-skip-tls-verify warns loudly" 69 'VERIFICATION IS OFF' -- ldap --url ldaps://127.0.0.1:1 --insecure-skip-tls-verify --rules "$rules" --timeout 5 -o "$tmp/d.xml"
+expect "help ldap" 0 "" -- help ldap
+grep -q "Usage: vigie ldap" "$tmp/out" && ok "help ldap prints the command usage" || not_ok "help ldap prints the command usage"
 # vigie rules: validate names the file and line; list reads a rule directory.
 data=${VIGIE_TEST_DATA:?VIGIE_TEST_DATA must point to tests/data}
 expect "rules validate of good files" 0 "" -- rules validate "$data/rules/good/ad-sample.xml" "$data/rules/good/openldap-sample.xml"
