@@ -13,7 +13,8 @@
 static const char *const account_attrs[] = {
     "objectClass",        "objectSid",       "sAMAccountName", "cn",
     "userAccountControl", "primaryGroupID",  "pwdLastSet",     "lastLogonTimestamp",
-    "whenCreated",        "operatingSystem", "sIDHistory",     NULL};
+    "whenCreated",        "operatingSystem", "sIDHistory",     "dNSHostName",
+    "msDS-AllowedToDelegateTo", NULL};
 static const char *const group_attrs[] = {
     "objectClass", "objectSid", "sAMAccountName", "cn", "member", "groupType", NULL};
 static const char *const domain_attrs[] = {"objectSid", "name", "msDS-Behavior-Version", NULL};

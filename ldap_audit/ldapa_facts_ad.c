@@ -509,6 +509,55 @@ static vigie_status domain_facts(graph *g, size_t privileged_count, vigie_error 
   return status;
 }
 
+/* ---------------------------------------------------- delegation to DCs */
+
+/* Whether the host of a delegated SPN "service/host[:port][/name]" is a DC:
+ * its DNS name, or its account name without "$", compared without case; a
+ * short host also matches a DC's first DNS label. krbtgt is the KDC itself. */
+static bool spn_names_dc(const char *spn, const ldapa_dir *dir) {
+  const char *slash = strchr(spn, '/'), *end;
+  size_t host_len;
+  if (slash == NULL) return false;
+  if ((size_t)(slash - spn) == 6 && strncasecmp(spn, "krbtgt", 6) == 0) return true;
+  end = slash + 1 + strcspn(slash + 1, ":/");
+  host_len = (size_t)(end - slash - 1);
+  if (host_len == 0) return false;
+  for (size_t i = 0; i < ldapa_dir_set_size(dir, LDAPA_SET_DCS); i++) {
+    const ldapa_obj *dc = ldapa_dir_set_at(dir, LDAPA_SET_DCS, i);
+    const char *dns = ldapa_obj_first(dc, "dNSHostName");
+    const char *sam = ldapa_obj_first(dc, "sAMAccountName");
+    if (dns != NULL) {
+      size_t label = strcspn(dns, ".");
+      if ((strlen(dns) == host_len || label == host_len) && strncasecmp(dns, slash + 1, host_len) == 0)
+        return true;
+    }
+    if (sam != NULL) {
+      size_t n = strlen(sam);
+      if (n > 0 && sam[n - 1] == '$') n--;
+      if (n == host_len && strncasecmp(sam, slash + 1, host_len) == 0) return true;
+    }
+  }
+  return false;
+}
+
+/* delegates_to_dc on every account with msDS-AllowedToDelegateTo: the join
+ * between accounts and DCs that a per-entry predicate cannot make. */
+static vigie_status delegation_facts(ldapa_dir *dir, vigie_error *err) {
+  vigie_status status = VIGIE_OK;
+  for (size_t i = 0; i < ldapa_dir_set_size(dir, LDAPA_SET_ACCOUNTS) && status == VIGIE_OK; i++) {
+    ldapa_obj *a = ldapa_dir_set_at(dir, LDAPA_SET_ACCOUNTS, i);
+    const ldapa_value *v = NULL;
+    size_t n = ldapa_obj_values(a, "msDS-AllowedToDelegateTo", &v);
+    bool to_dc = false;
+    for (size_t k = 0; k < n && !to_dc; k++) to_dc = spn_names_dc(v[k].data, dir);
+    if (n > 0) {
+      ldapa_obj_clear(a, "delegates_to_dc");
+      status = ldapa_fact_bool(dir, a, "delegates_to_dc", to_dc, err);
+    }
+  }
+  return status;
+}
+
 /* ------------------------------------------------------------ entry point */
 
 static vigie_status facts_run(graph *g, vigie_error *err) {
@@ -544,6 +593,7 @@ vigie_status ldapa_facts_ad(ldapa_dir *dir, vigie_error *err) {
   if (status == VIGIE_OK)
     status = dns_facts(dir, domain != NULL ? ldapa_obj_dn(domain) : NULL, err);
   if (status == VIGIE_OK) status = trust_facts(dir, err);
+  if (status == VIGIE_OK) status = delegation_facts(dir, err);
   if (status == VIGIE_OK) status = ldapa_facts_pki(dir, err);
   return status;
 }

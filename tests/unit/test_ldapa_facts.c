@@ -353,6 +353,38 @@ TEST(ad_sid_history_privileged) {
   ldapa_dir_free(m.dir);
 }
 
+/* Delegated SPNs that name a DC by DNS name, short name or account name, or
+ * krbtgt, make delegates_to_dc; others, and accounts without any delegation,
+ * do not (the latter get no fact at all). */
+TEST(ad_delegation_to_a_dc) {
+  ad_model m = build_model();
+  ldapa_obj_add_str(m.dir, m.dc, "dNSHostName", "DC1.lab.example.test", NULL);
+  ldapa_dir_add_to_set(m.dir, LDAPA_SET_DCS, m.dc, NULL);
+  ldapa_obj *by_fqdn = add_account(m.dir, "CN=fqdn,DC=t", 2001, "512");
+  ldapa_obj *by_short = add_account(m.dir, "CN=short,DC=t", 2002, "512");
+  ldapa_obj *by_krbtgt = add_account(m.dir, "CN=kdc,DC=t", 2003, "512");
+  ldapa_obj *elsewhere = add_account(m.dir, "CN=web,DC=t", 2004, "512");
+  ldapa_obj *prefix = add_account(m.dir, "CN=prefix,DC=t", 2005, "512");
+  ldapa_obj_add_str(m.dir, by_fqdn, "msDS-AllowedToDelegateTo", "ldap/dc1.LAB.example.test/lab", NULL);
+  ldapa_obj_add_str(m.dir, by_short, "msDS-AllowedToDelegateTo", "http/web01", NULL);
+  ldapa_obj_add_str(m.dir, by_short, "msDS-AllowedToDelegateTo", "cifs/DC1:445", NULL);
+  ldapa_obj_add_str(m.dir, by_krbtgt, "msDS-AllowedToDelegateTo", "krbtgt/LAB.EXAMPLE.TEST", NULL);
+  ldapa_obj_add_str(m.dir, elsewhere, "msDS-AllowedToDelegateTo", "http/web01.lab.example.test", NULL);
+  ldapa_obj_add_str(m.dir, prefix, "msDS-AllowedToDelegateTo", "cifs/dc10.lab.example.test", NULL);
+  vigie_error err = {0};
+  REQUIRE(ldapa_facts_ad(m.dir, &err) == VIGIE_OK);
+  CHECK(fact_is(by_fqdn, "delegates_to_dc", "TRUE"));
+  CHECK(fact_is(by_short, "delegates_to_dc", "TRUE"));
+  CHECK(fact_is(by_krbtgt, "delegates_to_dc", "TRUE"));
+  CHECK(fact_is(elsewhere, "delegates_to_dc", "FALSE"));
+  CHECK(fact_is(prefix, "delegates_to_dc", "FALSE"));
+  CHECK(ldapa_obj_first(m.alice, "delegates_to_dc") == NULL);
+  REQUIRE(ldapa_facts_ad(m.dir, &err) == VIGIE_OK); /* idempotent */
+  const ldapa_value *vals = NULL;
+  CHECK(ldapa_obj_values(by_fqdn, "delegates_to_dc", &vals) == 1);
+  ldapa_dir_free(m.dir);
+}
+
 TEST(ad_dns_zone_allow_update) {
   ldapa_dir *d = ldapa_dir_new();
   ldapa_obj *dom = ldapa_dir_entry(d, "DC=lab,DC=test", NULL);
@@ -477,6 +509,6 @@ TEST_MAIN(TEST_CASE_ENTRY(sid_well_formed_vectors),
           TEST_CASE_ENTRY(gentime_forms), TEST_CASE_ENTRY(gentime_garbage_is_refused),
           TEST_CASE_ENTRY(ad_privileged_membership_by_rid_through_nesting_cycles_and_primary_group),
           TEST_CASE_ENTRY(ad_dormant_and_logon_facts), TEST_CASE_ENTRY(ad_sid_history_privileged),
-          TEST_CASE_ENTRY(ad_dns_zone_allow_update),
+          TEST_CASE_ENTRY(ad_delegation_to_a_dc), TEST_CASE_ENTRY(ad_dns_zone_allow_update),
           TEST_CASE_ENTRY(openldap_password_schemes_and_redaction),
           TEST_CASE_ENTRY(pki_certificate_facts))
