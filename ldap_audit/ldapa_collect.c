@@ -124,6 +124,25 @@ static vigie_status sink_entry(void *ctx, LDAP *ld, LDAPMessage *entry, vigie_er
   return status;
 }
 
+/* At -vv, each search in a form ldapsearch can replay (bench/ldap.sh does,
+ * to compare with the same objects and attributes): set, scope, base,
+ * filter, then the attributes. */
+static void log_search(const ldapa_collect_run *run, ldapa_set set, const ldapa_search *s) {
+  char line[2048];
+  size_t used = 0;
+  if (run->log == NULL || run->log->level < VIGIE_LOG_DEBUG) return;
+  for (char *const *a = s->attrs; a != NULL && *a != NULL && used < sizeof line; a++) {
+    int n = snprintf(line + used, sizeof line - used, " %s", *a);
+    if (n < 0) break;
+    used += (size_t)n;
+  }
+  if (used >= sizeof line) used = sizeof line - 1;
+  line[used] = '\0';
+  vigie_log_debug(run->log, "search %s %s \"%s\" \"%s\"%s", ldapa_set_name(set),
+                  s->scope == LDAP_SCOPE_BASE ? "base" : s->scope == LDAP_SCOPE_ONELEVEL ? "one" : "sub",
+                  s->base, s->filter, line);
+}
+
 vigie_status ldapa_collect_search(ldapa_collect_run *run, ldapa_set set, const char *base,
                                   int scope, const char *filter, const char *const *builtin,
                                   ldapa_collect_hook hook, bool optional_base, vigie_error *err) {
@@ -132,6 +151,7 @@ vigie_status ldapa_collect_search(ldapa_collect_run *run, ldapa_set set, const c
   ldapa_search s = {
       run->opts->url, base, scope, filter, attrs, run->page_size, run->opts->timeout_seconds, 0};
   size_t count = ldapa_dir_set_size(run->dir, set);
+  log_search(run, set, &s);
   sink_set k = {run, &s, set, hook, &count};
   ldapa_search_outcome out;
   vigie_status status = ldapa_search_run(run->ld, &s, sink_entry, &k, &out, err);

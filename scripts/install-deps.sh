@@ -25,7 +25,8 @@ daemon_pkgs=(
 # The directory auditor's labs (tests/lab/slapd_audit.sh, tests/lab/samba_ad.sh): a Samba
 # AD DC (samba-ad-dc pulls winbind and the DSDB modules; samba-ad-provision holds the
 # schema files `samba-tool domain provision` reads) and the ldb tools that seed it.
-ad_pkgs=(samba-ad-dc samba-ad-provision ldb-tools)
+# kinit and the SASL GSSAPI module let the collector's test bind with Kerberos.
+ad_pkgs=(samba-ad-dc samba-ad-provision ldb-tools krb5-user libsasl2-modules-gssapi-mit)
 # The benchmarks compare vigie with these; only `install-deps.sh --bench` adds them.
 bench_pkgs=(masscan zmap time python3-ldapdomaindump)
 pkgs=("${build_pkgs[@]}" "${tool_pkgs[@]}" "${daemon_pkgs[@]}" "${ad_pkgs[@]}")
