@@ -2,10 +2,12 @@
 # The README's first command: install what vigie needs, build it, and run
 # the main job on the built-in demo: a lab of real servers in network
 # namespaces (198.18.0.0/24, 2001:2::/64), which the demo starts and removes.
-# Today vigie scans the lab (SYN and connect modes) and checks what it finds
-# against the lab's ground truth; each later part of vigie (services,
-# directory audit, report) makes this demo do more. Outputs go to
-# demo-output/.
+# vigie scans the lab (SYN and connect modes, then the service stage: banners,
+# protocol exchanges, TLS) and checks what it finds against the lab's ground
+# truth; then it audits two directories with seeded weaknesses, a weak
+# OpenLDAP and a Samba AD DC, both on loopback, and places each on the
+# ANSSI-style scale. The report (a later part of vigie) will merge both.
+# Outputs go to demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +23,11 @@ vigie=$PWD/build/vigie
 
 export VIGIE_LAB_PREFIX=vigie-demo
 lab() { bash tests/lab/lab.sh "$@"; }
-trap 'lab down' EXIT
+slapd_state=$(mktemp -d /tmp/vigie-demo-slapd.XXXXXX)
+ad_state=$(mktemp -d /tmp/vigie-demo-ad.XXXXXX)/lab
+ad_down() { VIGIE_LAB_STATE="$ad_state" VIGIE_AD_NETNS=vigie-demo-ad bash tests/lab/samba_ad.sh down >/dev/null 2>&1 || true; }
+slapd_down() { VIGIE_LAB_STATE="$slapd_state" bash tests/lab/slapd_audit.sh down >/dev/null 2>&1 || true; }
+trap 'lab down; slapd_down; ad_down' EXIT
 
 echo
 echo "=== the lab: real daemons in namespaces, and the ground truth ==="
@@ -66,5 +72,40 @@ else
   echo "demo: some ground-truth ports were not found (see above)" >&2
   exit 1
 fi
+
 echo
-echo "=== done: the lab comes down now ==="
+echo "=== what runs on the open ports (the service stage of the SYN scan) ==="
+python3 - "$out/scan.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    s = r.get("service")
+    if r["state"] != "open" or not s or ":" in r["ip"]:
+        continue
+    facts = s.get("facts", {})
+    extra = [f"{k}={','.join(v)}" for k, v in facts.items()
+             if k in ("tls.versions", "cert.self_signed", "rdp.nla_required", "smb.v1", "smb.signing",
+                      "dicom.association", "redis.auth_required", "vnc.auth", "ldap.anonymous_rootdse")]
+    print(f'{r["ip"]:>14} {r["port"]:>5}  {s.get("name", "?"):<11} {s.get("product", ""):<22} {s.get("version", ""):<12} {" ".join(extra)}')
+PY
+
+echo
+echo "=== vigie ldap: a weak OpenLDAP (anonymous reads, cleartext and weak hashes, no password policy) ==="
+VIGIE_LAB_STATE="$slapd_state" VIGIE_SLAPD_PORT_BASE=44380 bash tests/lab/slapd_audit.sh up >/dev/null
+# shellcheck source=/dev/null
+. "$slapd_state/env"
+"$vigie" ldap --url "$SLAPD_WEAK_URL" --bind "$SLAPD_WEAK_AUDIT_DN" --password-file "$SLAPD_AUDIT_PASSWORD_FILE" \
+  --ca-file "$SLAPD_CA_FILE" -o "$out/directory-openldap.xml" 2>&1 | grep -v "cleartext" || true
+slapd_down
+
+echo
+echo "=== vigie ldap: a Samba AD DC seeded with weaknesses (Kerberoastable admins, delegation, dormant accounts...) ==="
+VIGIE_LAB_STATE="$ad_state" VIGIE_AD_NETNS=vigie-demo-ad bash tests/lab/samba_ad.sh up >/dev/null
+VIGIE_LAB_STATE="$ad_state" VIGIE_AD_NETNS=vigie-demo-ad bash tests/lab/samba_ad.sh seed >/dev/null
+# shellcheck source=/dev/null
+. "$ad_state/env"
+$AD_EXEC "$vigie" ldap --url "$AD_URL" --starttls --ca-file "$AD_CA_FILE" --bind "$AD_AUDIT_DN" \
+  --password-file "$AD_AUDIT_PASSWORD_FILE" -o "$out/directory-ad.xml"
+echo "Every rule result, with the objects at fault: $out/directory-ad.xml"
+echo
+echo "=== done: the labs come down now ==="
