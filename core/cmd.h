@@ -168,4 +168,8 @@ vigie_status cmd_svc_run(cmd_svc_args *a, scan_services *services, cmd_svc_jsonl
 /* Shared handling of -v and -q inside a command's option loop. */
 void cmd_adjust_verbosity(cmd_ctx *ctx, int delta);
 
+/** Ctrl-C and SIGTERM set *flag (install) or get their default back
+ * (!install). One command at a time: the flag is borrowed until uninstall. */
+void cmd_stop_on_signals(volatile sig_atomic_t *flag, bool install);
+
 #endif

@@ -147,3 +147,25 @@ void cmd_print_ports(FILE *out, const vigie_ports *ports) {
     port = last < 65535 ? vigie_ports_next(ports, last + 1) : -1;
   }
 }
+
+/* ----------------------------------------------------------- signals */
+
+/* The only state a signal handler may touch: the flag of the command that
+ * runs, set between install and uninstall. */
+static volatile sig_atomic_t *cmd_stop_flag;
+
+static void cmd_on_signal(int sig) {
+  (void)sig;
+  if (cmd_stop_flag != NULL) *cmd_stop_flag = 1;
+}
+
+/* No SA_RESTART: epoll_wait and poll return at once on Ctrl-C. */
+void cmd_stop_on_signals(volatile sig_atomic_t *flag, bool install) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = install ? cmd_on_signal : SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  cmd_stop_flag = install ? flag : NULL;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}

@@ -244,24 +244,6 @@ static uint64_t random_seed(void) {
 
 /* ----------------------------------------------------------- signals */
 
-/* The only state a signal handler may touch; owned by scan_run. */
-static volatile sig_atomic_t *scan_stop_flag;
-
-static void scan_on_signal(int sig) {
-  (void)sig;
-  if (scan_stop_flag != NULL) *scan_stop_flag = 1;
-}
-
-/* No SA_RESTART: epoll_wait and poll return at once on Ctrl-C. */
-static void scan_signals(volatile sig_atomic_t *flag, bool install) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = install ? scan_on_signal : SIG_DFL;
-  sigemptyset(&sa.sa_mask);
-  scan_stop_flag = install ? flag : NULL;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-}
 
 /* ----------------------------------------------------------- outputs */
 
@@ -470,7 +452,7 @@ static int scan_execute(scan_job *job, cmd_ctx *ctx, scan_store *store, vigie_er
                     .space = &job->space, .stats = &stats, .seed = job->cfg.seed,
                     .shard_index = job->cfg.shard_index, .shard_count = job->cfg.shard_count,
                     .services = services};
-  scan_signals(&stop, true);
+  cmd_stop_on_signals(&stop, true);
   status = job->cfg.mode == SCAN_MODE_SYN ? scan_run_syn(&job->cfg, store, &stats, err)
                                             : scan_run_connect(&job->cfg, store, &stats, err);
   if (job->jsonl) fflush(stdout);
@@ -483,7 +465,7 @@ static int scan_execute(scan_job *job, cmd_ctx *ctx, scan_store *store, vigie_er
   if (status == VIGIE_OK && !stats.interrupted && !stop && !job->in.no_dns && !job->no_ptr &&
       (job->output != NULL || job->output_nmap != NULL))
     scan_reverse(job, store, &stop);
-  scan_signals(&stop, false);
+  cmd_stop_on_signals(&stop, false);
   meta.names = job->in.names;
   meta.end_us = scan_wall_us();
   vigie_error out_err = {0};

@@ -248,22 +248,6 @@ static vigie_status sv_outputs(const sv_job *job, const scan_meta *meta, vigie_e
   return status;
 }
 
-/* The signal flag: the only state a handler may touch. */
-static volatile sig_atomic_t *sv_stop_flag;
-static void sv_on_signal(int sig) {
-  (void)sig;
-  if (sv_stop_flag != NULL) *sv_stop_flag = 1;
-}
-
-static void sv_signals(volatile sig_atomic_t *flag, bool install) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = install ? sv_on_signal : SIG_DFL;
-  sigemptyset(&sa.sa_mask);
-  sv_stop_flag = install ? flag : NULL;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-}
 
 /* The command line as one string, for the outputs' record. */
 static char *sv_join_args(int argc, char **argv) {
@@ -299,11 +283,11 @@ static int sv_execute(sv_job *job, int argc, char **argv, vigie_error *err) {
                     .shard_count = 1,
                     .services = job->services,
                     .names = job->names};
-  sv_signals(&stop, true);
+  cmd_stop_on_signals(&stop, true);
   if (status == VIGIE_OK)
     status = cmd_svc_run(&job->svc, job->services, job->jsonl ? &jsonl : NULL, &stop, job->log,
                          &stats, err);
-  sv_signals(&stop, false);
+  cmd_stop_on_signals(&stop, false);
   meta.end_us = sv_wall_us();
   vigie_error out_err = {0};
   vigie_status out = status == VIGIE_ENOMEM ? status : sv_outputs(job, &meta, &out_err);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scanner/scan_int.h"
 #include "vigie/scanner.h"
 
 #define CONNECT_DEFAULT_INFLIGHT 2048u
@@ -373,9 +374,8 @@ static uint64_t conn_resume_point(const conn_engine *e) {
 }
 
 /* Each connection takes a descriptor: raise the soft limit to the hard one
- * and keep the in-flight limit under it. */
-static uint32_t conn_capacity(const scan_config *cfg) {
-  uint32_t want = cfg->max_inflight ? cfg->max_inflight : CONNECT_DEFAULT_INFLIGHT;
+ * and keep the in-flight limit under it. Shared with the service engine. */
+unsigned scan_fd_capacity(unsigned want, unsigned reserve) {
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
     if (rl.rlim_cur < rl.rlim_max) {
@@ -383,8 +383,8 @@ static uint32_t conn_capacity(const scan_config *cfg) {
       (void)setrlimit(RLIMIT_NOFILE, &rl);
       (void)getrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + 64)
-      want = rl.rlim_cur > 128 ? (uint32_t)rl.rlim_cur - 64 : 64;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + reserve)
+      want = rl.rlim_cur > 2 * (rlim_t)reserve ? (unsigned)(rl.rlim_cur - reserve) : 64;
   }
   return want;
 }
@@ -394,7 +394,7 @@ static vigie_status conn_engine_init(conn_engine *e, const scan_config *cfg, sca
   memset(e, 0, sizeof *e);
   e->cfg = cfg, e->store = store, e->stats = stats;
   e->oldest = e->newest = CONNECT_NO_SLOT; /* conn_engine_free may run after a failure */
-  e->capacity = conn_capacity(cfg);
+  e->capacity = scan_fd_capacity(cfg->max_inflight ? cfg->max_inflight : CONNECT_DEFAULT_INFLIGHT, 64);
   uint32_t buckets = 1;
   while (buckets < 2 * e->capacity) buckets <<= 1;
   e->host_mask = buckets - 1;

@@ -61,6 +61,12 @@ size_t scan_packet_syn(uint8_t *buf, size_t cap, const scan_syn_probe *probe);
 size_t scan_packet_syn_eth(uint8_t *buf, size_t cap, const uint8_t dst_mac[6],
                            const uint8_t src_mac[6], const scan_syn_probe *probe);
 
+/* ------------------------------------------------------------ descriptors */
+
+/** Raise the soft RLIMIT_NOFILE to the hard one and return want, lowered so
+ * that reserve descriptors stay free for everything else (64 at least). */
+unsigned scan_fd_capacity(unsigned want, unsigned reserve);
+
 /* -------------------------------------------------------------- next hop */
 
 typedef struct scan_nexthop4 {

@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "scanner/scan_int.h"
 #include "scanner/svc_int.h"
 
 #define SVC_PLAN_MAX 96u
@@ -770,22 +770,6 @@ static bool svc_order(svc_engine *e) {
   return true;
 }
 
-static unsigned svc_capacity(const scan_svc_config *cfg) {
-  unsigned want = cfg->parallel ? cfg->parallel : SCAN_SVC_DEFAULT_PARALLEL;
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-    if (rl.rlim_cur < rl.rlim_max) {
-      rl.rlim_cur = rl.rlim_max;
-      (void)setrlimit(RLIMIT_NOFILE, &rl);
-      (void)getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    /* Room for the deep workers' sockets and our files. */
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + 128)
-      want = rl.rlim_cur > 256 ? (unsigned)rl.rlim_cur - 128 : 64;
-  }
-  return want;
-}
-
 static vigie_status svc_init(svc_engine *e, const scan_svc_config *cfg, scan_services *services,
                              scan_svc_stats *stats, vigie_error *err) {
   memset(e, 0, sizeof *e);
@@ -798,7 +782,8 @@ static vigie_status svc_init(svc_engine *e, const scan_svc_config *cfg, scan_ser
   e->probe_count = scan_probes_count(cfg->probes);
   if (e->probe_count > SVC_PROBES_MAX) e->probe_count = SVC_PROBES_MAX;
   e->count = scan_services_count(services);
-  e->capacity = svc_capacity(cfg);
+  /* Room for the deep workers' sockets and our files. */
+  e->capacity = scan_fd_capacity(cfg->parallel ? cfg->parallel : SCAN_SVC_DEFAULT_PARALLEL, 128);
   if (e->capacity > e->count) e->capacity = e->count ? (unsigned)e->count : 1;
   e->connect_ns = svc_ns(cfg->connect_timeout_s, SCAN_SVC_DEFAULT_CONNECT_S);
   e->read_ns = svc_ns(cfg->read_timeout_s, SCAN_SVC_DEFAULT_READ_S);
