@@ -188,6 +188,218 @@ TEST(severity_names) {
   CHECK_STR(scan_severity_name((scan_severity)9), "unknown");
 }
 
+
+/* ------------------------------------------------------------ evaluation */
+
+static vigie_addr addr4(const char *text) {
+  vigie_addr a = {.family = AF_INET};
+  struct in_addr in;
+  inet_pton(AF_INET, text, &in);
+  a.v4 = ntohl(in.s_addr);
+  return a;
+}
+
+static vigie_addr addr6(const char *text) {
+  vigie_addr a = {.family = AF_INET6};
+  uint8_t b[16];
+  inet_pton(AF_INET6, text, b);
+  for (int i = 0; i < 16; i++) a.v6 = (a.v6 << 8) | b[i];
+  return a;
+}
+
+/* The IDs of the findings, space-separated, in rule order. */
+static const char *found(scan_findings *f, char *buf, size_t len) {
+  size_t n = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < scan_findings_count(f) && n < len; i++)
+    n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", scan_findings_at(f, i)->rule);
+  return buf;
+}
+
+/* Evaluate the sample on facts given as "name=value" strings. */
+static const char *eval_on(test_ctx *ctx, const scan_exposure_rules *rules, const vigie_addr *a,
+                           uint16_t port, const char *const *facts, char *buf, size_t len) {
+  scan_facts *sf = scan_facts_new();
+  scan_findings *out = scan_findings_new();
+  vigie_error err;
+  for (size_t i = 0; facts != NULL && facts[i] != NULL; i++) {
+    const char *eq = strchr(facts[i], '=');
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - facts[i]), facts[i]);
+    CHECK(scan_facts_add_str(sf, name, eq + 1) == VIGIE_OK);
+  }
+  CHECKF(scan_exposure_eval(rules, sf, a, port, 0, out, &err) == VIGIE_OK, "%s", err.msg);
+  found(out, buf, len);
+  scan_findings_free(out);
+  scan_facts_free(sf);
+  return buf;
+}
+
+TEST(eval_sample) {
+  scan_exposure_rules *rules = load_sample(ctx);
+  REQUIRE(rules != NULL);
+  char buf[256];
+  vigie_addr a = addr4("198.18.0.10"), b = addr6("2001:2::10");
+  const char *rdp[] = {"service=rdp", "rdp.nla_required=false", "confidence=confirmed", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 3389, rdp, buf, sizeof buf), "EXP-TRDP-001");
+  const char *rdp_nla[] = {"service=rdp", "rdp.nla_required=true", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 3389, rdp_nla, buf, sizeof buf), "");
+  /* absent fact: the comparison is false, no finding */
+  const char *rdp_unknown[] = {"service=rdp", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 3389, rdp_unknown, buf, sizeof buf), "");
+  /* version functions on banner versions */
+  const char *ssh_old[] = {"service=ssh", "product=OpenSSH", "version=7.4p1", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 22, ssh_old, buf, sizeof buf), "EXP-TSSH-001");
+  const char *ssh_new[] = {"service=ssh", "product=OpenSSH", "version=9.2p1", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 22, ssh_new, buf, sizeof buf), "");
+  const char *ssh_text[] = {"service=ssh", "product=OpenSSH", "version=unknown", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 22, ssh_text, buf, sizeof buf), "");
+  /* synthetic names: port 23 over IPv4 only, with or without facts */
+  CHECK_STR(eval_on(ctx, rules, &a, 23, NULL, buf, sizeof buf), "EXP-TTEL-001");
+  CHECK_STR(eval_on(ctx, rules, &b, 23, NULL, buf, sizeof buf), "");
+  const char *tel[] = {"service=telnet", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 23, tel, buf, sizeof buf), "EXP-TTEL-001");
+  /* multi-valued: any value of tls.weak */
+  const char *weak[] = {"service=http", "tls.weak=3des", "tls.weak=export", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 443, weak, buf, sizeof buf), "EXP-TTLS-001");
+  const char *v10[] = {"service=http", "tls.v1_0=true", "tls.weak=3des", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 443, v10, buf, sizeof buf), "EXP-TTLS-001");
+  const char *strong[] = {"service=http", "tls.v1_0=false", "tls.weak=3des", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 443, strong, buf, sizeof buf), "");
+  /* several rules on one port, in rule order */
+  const char *both[] = {"service=telnet", "tls.v1_0=true", NULL};
+  CHECK_STR(eval_on(ctx, rules, &a, 23, both, buf, sizeof buf), "EXP-TTEL-001 EXP-TTLS-001");
+  scan_exposure_rules_free(rules);
+}
+
+/* The finding's fields: the rule's confidence, else the port's, else banner. */
+TEST(eval_finding_fields) {
+  scan_exposure_rules *rules = load_sample(ctx);
+  REQUIRE(rules != NULL);
+  vigie_addr a = addr4("198.18.0.10");
+  scan_facts *sf = scan_facts_new();
+  scan_findings *out = scan_findings_new();
+  vigie_error err;
+  REQUIRE(sf != NULL && out != NULL);
+  CHECK(scan_facts_add_str(sf, "service", "rdp") == VIGIE_OK);
+  CHECK(scan_facts_add_str(sf, "rdp.nla_required", "false") == VIGIE_OK);
+  CHECK(scan_facts_add_str(sf, "confidence", "confirmed") == VIGIE_OK);
+  CHECK(scan_exposure_eval(rules, sf, &a, 3389, 0, out, &err) == VIGIE_OK);
+  REQUIRE(scan_findings_count(out) == 1);
+  const scan_finding *f = scan_findings_at(out, 0);
+  CHECK_STR(f->rule, "EXP-TRDP-001");
+  CHECK(f->severity == SCAN_SEV_CRITICAL);
+  CHECK_STR(f->confidence, "confirmed");
+  CHECK_STR(f->title, "Remote Desktop without NLA");
+  CHECK(scan_findings_at(out, 1) == NULL);
+  scan_findings_free(out);
+  out = scan_findings_new();
+  CHECK(scan_exposure_eval(rules, NULL, &a, 23, 0, out, &err) == VIGIE_OK);
+  REQUIRE(scan_findings_count(out) == 1);
+  CHECK_STR(scan_findings_at(out, 0)->confidence, "banner"); /* nothing proved a service */
+  scan_findings_free(out);
+  scan_facts_free(sf);
+  scan_exposure_rules_free(rules);
+}
+
+static scan_exposure_rules *one_rule(test_ctx *ctx, const char *where) {
+  char xml[4096];
+  vigie_error err;
+  int n = snprintf(xml, sizeof xml,
+                   "<rules xmlns=\"urn:vigie:exposure-rules:1\"><rule id=\"EXP-T-001\" "
+                   "category=\"other\" severity=\"info\"><title lang=\"fr\">t</title><title "
+                   "lang=\"en\">t</title><description lang=\"fr\">d</description><description "
+                   "lang=\"en\">d</description><remediation lang=\"fr\">r</remediation>"
+                   "<remediation lang=\"en\">r</remediation><match where=\"%s\"/></rule></rules>",
+                   where);
+  scan_exposure_rules *rules = scan_exposure_rules_new();
+  if (rules == NULL) return NULL;
+  CHECKF(scan_exposure_load_memory(rules, xml, (size_t)n, "one.xml", &err) == VIGIE_OK, "%s: %s",
+         where, err.msg);
+  return rules;
+}
+
+/* Predicates over the synthetic names and dotted facts, one at a time. */
+TEST(eval_predicates) {
+  static const struct {
+    const char *where;
+    const char *facts[4];
+    bool v6;
+    bool want;
+  } cases[] = {
+      {"address = &quot;198.18.0.10&quot;", {NULL}, false, true},
+      {"address = &quot;2001:2::10&quot; and ip_version = 6", {NULL}, true, true},
+      {"ip_version = 4", {NULL}, true, false},
+      {"transport = &quot;tcp&quot; and port &gt;= 8000 and port &lt; 9000", {NULL}, false, true},
+      {"PORT = 8080", {NULL}, false, true}, /* names ignore case */
+      {"cert.key_bits &lt; 2048", {"service=http", "cert.key_bits=1024"}, false, true},
+      {"cert.key_bits &lt; 2048", {"service=http", "cert.key_bits=4096"}, false, false},
+      {"not has(http.title)", {"service=http"}, false, true},
+      {"not has(http.title)", {NULL}, false, false}, /* no facts: a fact rule never matches */
+      {"count(ssh.kex) = 2", {"ssh.kex=a", "ssh.kex=b", "service=ssh"}, false, true},
+      {"version_ge(version, &quot;2.4.50&quot;)", {"version=2.4.57"}, false, true},
+      {"version_ge(version, &quot;2.4.50&quot;)", {"version=2.4.9"}, false, false},
+      {"version_lt(version, &quot;2.4&quot;)", {"version=2.4.0"}, false, false},
+      {"version_ge(version, &quot;2.4&quot;)", {"version=2.4.0"}, false, true},
+      {"version_lt(version, &quot;10&quot;)", {"version=9.99"}, false, true},
+      {"version_lt(version, &quot;1.0&quot;) or version_ge(version, &quot;1.0&quot;)",
+       {"version=v1.2"}, false, false},
+      {"version_lt(version, &quot;1.0&quot;)", {"version=1.2", "version=0.9"}, false, true},
+      {"rdp.nla_required", {"rdp.nla_required=true"}, false, true},
+      {"rdp.nla_required", {"rdp.nla_required=false"}, false, false},
+  };
+  vigie_addr a = addr4("198.18.0.10"), b = addr6("2001:2::10");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    scan_exposure_rules *rules = one_rule(ctx, cases[i].where);
+    REQUIRE(rules != NULL);
+    char buf[64];
+    const char *got = eval_on(ctx, rules, cases[i].v6 ? &b : &a, 8080, cases[i].facts, buf,
+                              sizeof buf);
+    CHECKF((got[0] != '\0') == cases[i].want, "%s on %s: got \"%s\"", cases[i].where,
+           cases[i].facts[0] ? cases[i].facts[0] : "no facts", got);
+    scan_exposure_rules_free(rules);
+  }
+}
+
+/* A value the predicate cannot read names the rule; other rules still run. */
+TEST(eval_error) {
+  scan_exposure_rules *rules = one_rule(ctx, "http.status &amp; 1");
+  REQUIRE(rules != NULL);
+  vigie_addr a = addr4("198.18.0.10");
+  scan_facts *sf = scan_facts_new();
+  scan_findings *out = scan_findings_new();
+  vigie_error err;
+  REQUIRE(sf != NULL && out != NULL);
+  CHECK(scan_facts_add_str(sf, "http.status", "abc") == VIGIE_OK);
+  CHECK(scan_exposure_eval(rules, sf, &a, 80, 0, out, &err) == VIGIE_ESYNTAX);
+  CHECKF(strstr(err.msg, "exposure rule EXP-T-001 on 198.18.0.10 port 80: http.status value "
+                         "\"abc\" is not an integer") != NULL, "%s", err.msg);
+  CHECK(scan_findings_count(out) == 0);
+  scan_findings_free(out);
+  scan_facts_free(sf);
+  scan_exposure_rules_free(rules);
+}
+
+TEST(version_cmp) {
+  static const struct { const char *a, *b; bool ok; int cmp; } cases[] = {
+      {"7.4", "7.4.0", true, 0},       {"9.2p1", "9.2", true, 0},     {"2.4.50", "2.4.9", true, 1},
+      {"1.10", "1.9", true, 1},        {"007.1", "7.1", true, 0},     {"1.2.3", "1.2.4", true, -1},
+      {"10", "9.9.9", true, 1},        {"1..2", "1", true, 0},        {"1.", "1", true, 0},
+      {"v1", "1", false, 0},           {"", "1", false, 0},           {"1", "-1", false, 0},
+      {"99999999999999999999999.1", "99999999999999999999999.2", true, -1},
+      {"2.4.57-ubuntu", "2.4.57", true, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int cmp = 42;
+    bool ok = vigie_version_cmp(cases[i].a, strlen(cases[i].a), cases[i].b, strlen(cases[i].b), &cmp);
+    CHECKF(ok == cases[i].ok, "%s vs %s", cases[i].a, cases[i].b);
+    if (ok && cases[i].ok)
+      CHECKF((cmp > 0) - (cmp < 0) == cases[i].cmp, "%s vs %s: %d", cases[i].a, cases[i].b, cmp);
+  }
+}
+
 TEST_MAIN(TEST_CASE_ENTRY(good_sample), TEST_CASE_ENTRY(unique_ids_across_files),
           TEST_CASE_ENTRY(dir_and_memory), TEST_CASE_ENTRY(bad_files),
-          TEST_CASE_ENTRY(severity_names))
+          TEST_CASE_ENTRY(severity_names), TEST_CASE_ENTRY(eval_sample),
+          TEST_CASE_ENTRY(eval_finding_fields), TEST_CASE_ENTRY(eval_predicates),
+          TEST_CASE_ENTRY(eval_error), TEST_CASE_ENTRY(version_cmp))
