@@ -942,6 +942,12 @@ vigie_status scan_output_jsonl(FILE *stream, const scan_result *result);
  * UTF-8 as U+FFFD. */
 vigie_status scan_output_jsonl_facts(FILE *stream, const scan_result *result,
                                      const scan_names *names, const scan_facts *facts);
+/** The same with the port's exposure findings when there are some (may be
+ * NULL): "findings":[{"rule":...,"severity":...,"confidence":...,
+ * "title":...}], the English title or null when unknown. */
+vigie_status scan_output_jsonl_findings(FILE *stream, const scan_result *result,
+                                        const scan_names *names, const scan_facts *facts,
+                                        const scan_findings *findings);
 
 /** The same with "hostnames":["..."] after "ip" when names (sorted, may be
  * NULL) knows names of the address; names that would make the line longer
