@@ -6,10 +6,13 @@
  * multi-valued and absent facts, dotted names, version functions, the
  * synthetic names, confidence, and a port without facts. */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "vigie/scanner.h"
@@ -398,8 +401,171 @@ TEST(version_cmp) {
   }
 }
 
+/* ------------------------------------------------------------ outputs */
+
+/* Two open ports: 3389 with facts and two findings, 23 with no fact and a
+ * port-only finding (its <service> holds the finding alone). */
+static scan_services *rt_services(test_ctx *ctx, const vigie_addr *a) {
+  scan_services *sv = scan_services_new();
+  if (sv == NULL) return NULL;
+  CHECK(scan_services_add(sv, a, 23, NULL) == VIGIE_OK);
+  CHECK(scan_services_add(sv, a, 3389, NULL) == VIGIE_OK);
+  scan_services_sort(sv);
+  scan_facts *f = scan_services_facts(sv, 1);
+  CHECK(scan_facts_add_str(f, "service", "rdp") == VIGIE_OK);
+  CHECK(scan_facts_add_str(f, "confidence", "confirmed") == VIGIE_OK);
+  CHECK(scan_findings_add(scan_services_findings(sv, 1), "EXP-TRDP-001", SCAN_SEV_CRITICAL,
+                          "confirmed", "Remote Desktop without NLA") == VIGIE_OK);
+  CHECK(scan_findings_add(scan_services_findings(sv, 1), "EXP-TTLS-002", SCAN_SEV_LOW, "banner",
+                          "Quote \" and <tag> & more") == VIGIE_OK);
+  CHECK(scan_findings_add(scan_services_findings(sv, 0), "EXP-TTEL-001", SCAN_SEV_HIGH, "banner",
+                          "Telnet") == VIGIE_OK);
+  return sv;
+}
+
+/* Run a shell command. \return its exit status, or -1. */
+static int rt_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int rt_run(const char *fmt, ...) {
+  char cmd[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  int rc = system(cmd);
+  return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Our scan XML: valid against scan.xsd, and every finding read back. */
+TEST(xml_round_trip) {
+  vigie_addr a = addr4("198.18.0.10");
+  scan_services *sv = rt_services(ctx, &a), *back = scan_services_new();
+  scan_store *store = scan_store_new();
+  REQUIRE(sv != NULL && back != NULL && store != NULL);
+  scan_result r[2] = {
+      {.addr = a, .port = 23, .state = SCAN_STATE_OPEN, .reason = SCAN_REASON_CONNECTED},
+      {.addr = a, .port = 3389, .state = SCAN_STATE_OPEN, .reason = SCAN_REASON_CONNECTED}};
+  scan_result_source src = scan_source_array(r, 2);
+  scan_stats stats = {0};
+  scan_meta meta = {.args = "t", .mode = SCAN_MODE_CONNECT, .start_us = 1700000000000000,
+                    .end_us = 1700000000000000, .stats = &stats, .shard_count = 1, .services = sv};
+  char path[] = "/tmp/vigie-exp-XXXXXX", xsd[1024];
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  FILE *out = fdopen(fd, "w");
+  vigie_error err = {0};
+  CHECKF(scan_output_xml(out, &meta, &src, &err) == VIGIE_OK, "%s", err.msg);
+  fclose(out);
+  const char *dir = getenv("VIGIE_RULES_DIR");
+  snprintf(xsd, sizeof xsd, "%s/scan.xsd", dir ? dir : "rules");
+  CHECK(rt_run("xmllint --noout --schema '%s' '%s' 2>/dev/null", xsd, path) == 0);
+  scan_saved saved = {0};
+  CHECKF(scan_input_xml_services(path, xsd, store, &saved, back, &err) == VIGIE_OK, "%s", err.msg);
+  scan_services_sort(back);
+  const scan_findings *f = scan_services_find_findings(back, &a, 3389);
+  REQUIRE(f != NULL && scan_findings_count(f) == 2);
+  CHECK_STR(scan_findings_at(f, 0)->rule, "EXP-TRDP-001");
+  CHECK(scan_findings_at(f, 0)->severity == SCAN_SEV_CRITICAL);
+  CHECK_STR(scan_findings_at(f, 0)->confidence, "confirmed");
+  CHECK(scan_findings_at(f, 0)->title == NULL); /* texts stay in the rule files */
+  CHECK_STR(scan_findings_at(f, 1)->rule, "EXP-TTLS-002");
+  CHECK(scan_findings_at(f, 1)->severity == SCAN_SEV_LOW);
+  CHECK_STR(scan_facts_get(scan_services_find(back, &a, 3389), "service"), "rdp");
+  f = scan_services_find_findings(back, &a, 23);
+  REQUIRE(f != NULL && scan_findings_count(f) == 1);
+  CHECK_STR(scan_findings_at(f, 0)->rule, "EXP-TTEL-001");
+  CHECK(scan_services_find(back, &a, 23) == NULL); /* no fact came back from nothing */
+  scan_saved_free(&saved);
+  scan_store_free(store);
+  scan_services_free(back);
+  /* A file from before findings (no <finding>) still validates: the element is optional. */
+  scan_services *plain = scan_services_new();
+  REQUIRE(plain != NULL && scan_services_add(plain, &a, 3389, NULL) == VIGIE_OK);
+  CHECK(scan_facts_add_str(scan_services_facts(plain, 0), "service", "rdp") == VIGIE_OK);
+  meta.services = plain;
+  out = fopen(path, "w");
+  REQUIRE(out != NULL);
+  CHECK(scan_output_xml(out, &meta, &src, &err) == VIGIE_OK);
+  fclose(out);
+  CHECK(rt_run("xmllint --noout --schema '%s' '%s' 2>/dev/null", xsd, path) == 0);
+  CHECK(rt_run("! grep -q '<finding' '%s'", path) == 0);
+  scan_services_free(plain);
+  scan_services_free(sv);
+  unlink(path);
+}
+
+/* JSON lines: "findings" in the port's object, parsed by a JSON reader. */
+TEST(jsonl_findings) {
+  vigie_addr a = addr4("198.18.0.10");
+  scan_services *sv = rt_services(ctx, &a);
+  REQUIRE(sv != NULL);
+  scan_result r = {.addr = a, .port = 3389, .state = SCAN_STATE_OPEN,
+                   .reason = SCAN_REASON_CONNECTED};
+  char *buf = NULL;
+  size_t size = 0;
+  FILE *mem = open_memstream(&buf, &size);
+  REQUIRE(mem != NULL);
+  CHECK(scan_output_jsonl_findings(mem, &r, NULL, scan_services_find(sv, &a, 3389),
+                                   scan_services_find_findings(sv, &a, 3389)) == VIGIE_OK);
+  r.port = 80; /* no finding: no member */
+  CHECK(scan_output_jsonl_findings(mem, &r, NULL, NULL, NULL) == VIGIE_OK);
+  fclose(mem);
+  REQUIRE(buf != NULL);
+  CHECKF(strstr(buf, ",\"findings\":[{\"rule\":\"EXP-TRDP-001\",\"severity\":\"critical\","
+                     "\"confidence\":\"confirmed\",\"title\":\"Remote Desktop without NLA\"},"
+                     "{\"rule\":\"EXP-TTLS-002\",\"severity\":\"low\",\"confidence\":\"banner\","
+                     "\"title\":\"Quote \\\" and <tag> & more\"}]}\n") != NULL, "%s", buf);
+  char path[] = "/tmp/vigie-exp-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0 && write(fd, buf, size) == (ssize_t)size);
+  close(fd);
+  CHECK(rt_run("python3 -c 'import json,sys\nl=[json.loads(x) for x in open(sys.argv[1])]\n"
+               "assert l[0][\"findings\"][1][\"title\"]==\"Quote \\\" and <tag> & more\"\n"
+               "assert \"findings\" not in l[1]' '%s'", path) == 0);
+  unlink(path);
+  free(buf);
+  scan_services_free(sv);
+}
+
+/* nmap XML: one <script id="vigie-exposure"> per port, valid against nmap.dtd. */
+TEST(nmap_script) {
+  vigie_addr a = addr4("198.18.0.10");
+  scan_services *sv = rt_services(ctx, &a);
+  REQUIRE(sv != NULL);
+  scan_result r[2] = {
+      {.addr = a, .port = 23, .state = SCAN_STATE_OPEN, .reason = SCAN_REASON_CONNECTED},
+      {.addr = a, .port = 3389, .state = SCAN_STATE_OPEN, .reason = SCAN_REASON_CONNECTED}};
+  scan_result_source src = scan_source_array(r, 2);
+  scan_stats stats = {0};
+  scan_meta meta = {.args = "t", .mode = SCAN_MODE_CONNECT, .start_us = 1700000000000000,
+                    .end_us = 1700000000000000, .stats = &stats, .shard_count = 1, .services = sv};
+  char path[] = "/tmp/vigie-exp-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  FILE *out = fdopen(fd, "w");
+  vigie_error err = {0};
+  CHECKF(scan_output_nmap(out, &meta, &src, &err) == VIGIE_OK, "%s", err.msg);
+  fclose(out);
+  FILE *in = fopen(path, "r");
+  char text[8192] = "";
+  size_t n = in != NULL ? fread(text, 1, sizeof text - 1, in) : 0;
+  text[n] = '\0';
+  if (in != NULL) fclose(in);
+  CHECKF(strstr(text, "<script id=\"vigie-exposure\" output=\"EXP-TRDP-001 (critical): Remote "
+                      "Desktop without NLA; EXP-TTLS-002 (low): Quote &quot; and &lt;tag&gt; "
+                      "&amp; more\"/></port>") != NULL, "%s", text);
+  CHECK(strstr(text, "<script id=\"vigie-exposure\" output=\"EXP-TTEL-001 (high): Telnet\"/>") != NULL);
+  if (access("/usr/share/nmap/nmap.dtd", R_OK) == 0)
+    CHECK(rt_run("xmllint --noout --dtdvalid %s '%s'", "/usr/share/nmap/nmap.dtd", path) == 0);
+  else
+    printf("# nmap_script: nmap.dtd absent, DTD check skipped\n");
+  unlink(path);
+  scan_services_free(sv);
+}
+
 TEST_MAIN(TEST_CASE_ENTRY(good_sample), TEST_CASE_ENTRY(unique_ids_across_files),
           TEST_CASE_ENTRY(dir_and_memory), TEST_CASE_ENTRY(bad_files),
           TEST_CASE_ENTRY(severity_names), TEST_CASE_ENTRY(eval_sample),
           TEST_CASE_ENTRY(eval_finding_fields), TEST_CASE_ENTRY(eval_predicates),
-          TEST_CASE_ENTRY(eval_error), TEST_CASE_ENTRY(version_cmp))
+          TEST_CASE_ENTRY(eval_error), TEST_CASE_ENTRY(version_cmp),
+          TEST_CASE_ENTRY(xml_round_trip), TEST_CASE_ENTRY(jsonl_findings),
+          TEST_CASE_ENTRY(nmap_script))
