@@ -22,7 +22,8 @@ enum { KIND_DIRECTORY = 1, KIND_EXPOSURE = 2, KIND_BOTH = 3 };
 
 static const cli_option rules_options[] = {
     {"--help", "-h", OPT_HELP, NULL, "show this help and exit"},
-    {"--kind", NULL, OPT_KIND, "exposure|directory", "list: only rules of this kind (default both)"},
+    {"--kind", NULL, OPT_KIND, "exposure|directory",
+     "list: only rules of this kind (default both)"},
     {"--lang", NULL, OPT_LANG, "fr|en", "list: language of the titles (default en)"},
     {"--profile", NULL, OPT_PROFILE, "ad|openldap", "list: only the rules of this profile"},
     {"--quiet", "-q", OPT_QUIET, NULL, "print errors only"},
@@ -75,7 +76,8 @@ static int rules_option(rules_job *job, int id, const char *v, cmd_ctx *ctx, vig
     return VIGIE_EXIT_OK;
   case OPT_KIND:
     if (strcmp(v, "exposure") != 0 && strcmp(v, "directory") != 0)
-      return vigie_fail(err, VIGIE_EUSAGE, "--kind \"%s\": exposure or directory", v), VIGIE_EXIT_USAGE;
+      return vigie_fail(err, VIGIE_EUSAGE, "--kind \"%s\": exposure or directory", v),
+             VIGIE_EXIT_USAGE;
     job->kind = strcmp(v, "exposure") == 0 ? KIND_EXPOSURE : KIND_DIRECTORY;
     return VIGIE_EXIT_OK;
   case OPT_RULES: job->dir = v; return VIGIE_EXIT_OK;
@@ -233,7 +235,8 @@ static void rules_load_exposure(const rules_job *job, scan_exposure_rules *xs, b
   }
   if (path != NULL && rules_is_dir(path)) {
     *found = true;
-    if (scan_exposure_load_dir(xs, path, &err) != VIGIE_OK && first->status == VIGIE_OK) *first = err;
+    if (scan_exposure_load_dir(xs, path, &err) != VIGIE_OK && first->status == VIGIE_OK)
+      *first = err;
   }
   vigie_free(path);
 }
@@ -272,8 +275,10 @@ static int rules_list(const rules_job *job, cmd_ctx *ctx) {
   bool found_dir = false, found_exp = false;
   int rc = VIGIE_EXIT_OK;
   if (rs == NULL || xs == NULL) rc = VIGIE_EXIT_OSERR;
-  if (rc == VIGIE_EXIT_OK && (job->kind & KIND_DIRECTORY)) rules_load_directory(job, rs, &found_dir, &first);
-  if (rc == VIGIE_EXIT_OK && (job->kind & KIND_EXPOSURE)) rules_load_exposure(job, xs, &found_exp, &first);
+  if (rc == VIGIE_EXIT_OK && (job->kind & KIND_DIRECTORY))
+    rules_load_directory(job, rs, &found_dir, &first);
+  if (rc == VIGIE_EXIT_OK && (job->kind & KIND_EXPOSURE))
+    rules_load_exposure(job, xs, &found_exp, &first);
   if (rc == VIGIE_EXIT_OK && !found_dir && !found_exp)
     vigie_fail(&first, VIGIE_ENOENT, "no rule directory found%s%s", job->dir ? ": " : "",
                job->dir ? job->dir : " (rules/ad, rules/openldap, rules/exposure)");

@@ -101,7 +101,7 @@ static vigie_status ex_lex_number(ex_parser *p, size_t start, bool negative) {
   size_t digits = 0;
   for (; isxdigit((unsigned char)s[i]) && (hex || isdigit((unsigned char)s[i])); i++, digits++) {
     unsigned d = isdigit((unsigned char)s[i]) ? (unsigned)(s[i] - '0')
-                                               : (unsigned)(tolower((unsigned char)s[i]) - 'a' + 10);
+                                              : (unsigned)(tolower((unsigned char)s[i]) - 'a' + 10);
     if (v > (limit - d) / base) return ex_fail_at(p, start + 1, "number out of the 64-bit range");
     v = v * base + d;
   }
@@ -346,7 +346,8 @@ static vigie_status ex_call(ex_parser *p, vigie_expr_node **out) {
   size_t col = p->tok_col, len = p->tok_len;
   const char *name = p->text + col - 1;
   size_t f = 0, nf = sizeof ex_functions / sizeof ex_functions[0];
-  while (f < nf && !(strlen(ex_functions[f].name) == len && memcmp(ex_functions[f].name, name, len) == 0))
+  while (f < nf &&
+         !(strlen(ex_functions[f].name) == len && memcmp(ex_functions[f].name, name, len) == 0))
     f++;
   if (f == nf)
     return ex_fail_at(p, col,
@@ -390,7 +391,8 @@ static vigie_status ex_unary(ex_parser *p, vigie_expr_node **out) {
 /* A chain of one binary operator, as one n-ary node (so evaluation loops
  * instead of recursing down a long chain). */
 static vigie_status ex_chain(ex_parser *p, ex_tok op, vigie_expr_kind kind,
-                             vigie_status (*sub)(ex_parser *, vigie_expr_node **), vigie_expr_node **out) {
+                             vigie_status (*sub)(ex_parser *, vigie_expr_node **),
+                             vigie_expr_node **out) {
   vigie_expr_node *first = NULL, *kid = NULL, *n = NULL;
   vigie_status status = sub(p, &first);
   if (status != VIGIE_OK || p->tok != op) {
@@ -416,8 +418,9 @@ static vigie_status ex_cmp(ex_parser *p, vigie_expr_node **out) {
   vigie_expr_node *left = NULL, *right = NULL;
   vigie_status status = ex_sum(p, &left);
   if (status != VIGIE_OK) return status;
-  static const vigie_expr_op ops[] = {[T_EQ] = VIGIE_EXPR_EQ, [T_NE] = VIGIE_EXPR_NE, [T_LT] = VIGIE_EXPR_LT,
-                                     [T_LE] = VIGIE_EXPR_LE, [T_GT] = VIGIE_EXPR_GT, [T_GE] = VIGIE_EXPR_GE};
+  static const vigie_expr_op ops[] = {
+      [T_EQ] = VIGIE_EXPR_EQ, [T_NE] = VIGIE_EXPR_NE, [T_LT] = VIGIE_EXPR_LT,
+      [T_LE] = VIGIE_EXPR_LE, [T_GT] = VIGIE_EXPR_GT, [T_GE] = VIGIE_EXPR_GE};
   if (p->tok < T_EQ || p->tok > T_GE) {
     *out = left;
     return VIGIE_OK;

@@ -221,7 +221,8 @@ static vigie_status ev_bitand_cond(ev_ctx *c, const vigie_expr_node *n, bool *ou
     ev_item it;
     ev_item_at(&left, i, &it);
     if (!it.is_int) {
-      if (left.kind == EV_ATTR) return ev_bad_value(c, left.name, it.s, it.len, "an integer for '&'");
+      if (left.kind == EV_ATTR)
+        return ev_bad_value(c, left.name, it.s, it.len, "an integer for '&'");
       return vigie_fail(c->err, VIGIE_ESYNTAX, "\"%.*s\" is not an integer for '&'", (int)it.len,
                         it.s);
     }
@@ -296,8 +297,8 @@ static int64_t ev_days(time_t now, time_t t) {
 static bool ev_glob(const char *p, size_t plen, const char *s, size_t slen) {
   size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
   while (si < slen) {
-    if (pi < plen && (p[pi] == '?' ||
-                      (p[pi] != '*' && tolower((unsigned char)p[pi]) == tolower((unsigned char)s[si])))) {
+    if (pi < plen && (p[pi] == '?' || (p[pi] != '*' && tolower((unsigned char)p[pi]) ==
+                                                           tolower((unsigned char)s[si])))) {
       pi++, si++;
     } else if (pi < plen && p[pi] == '*') {
       star = pi++, mark = si;

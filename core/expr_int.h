@@ -27,12 +27,27 @@ typedef enum vigie_expr_kind {
   VIGIE_EXPR_N_CALL,   /* fn; kids[0] is a NAME, kids[1..] STR */
 } vigie_expr_kind;
 
-typedef enum vigie_expr_op { VIGIE_EXPR_EQ, VIGIE_EXPR_NE, VIGIE_EXPR_LT, VIGIE_EXPR_LE, VIGIE_EXPR_GT, VIGIE_EXPR_GE } vigie_expr_op;
+typedef enum vigie_expr_op {
+  VIGIE_EXPR_EQ,
+  VIGIE_EXPR_NE,
+  VIGIE_EXPR_LT,
+  VIGIE_EXPR_LE,
+  VIGIE_EXPR_GT,
+  VIGIE_EXPR_GE
+} vigie_expr_op;
 
 typedef enum vigie_expr_fn {
-  VIGIE_EXPR_FN_HAS, VIGIE_EXPR_FN_COUNT, VIGIE_EXPR_FN_AGE, VIGIE_EXPR_FN_CONTAINS, VIGIE_EXPR_FN_STARTS_WITH,
-  VIGIE_EXPR_FN_ENDS_WITH, VIGIE_EXPR_FN_MATCHES, VIGIE_EXPR_FN_LEN, VIGIE_EXPR_FN_ANY_OF,
-  VIGIE_EXPR_FN_VERSION_LT, VIGIE_EXPR_FN_VERSION_GE,
+  VIGIE_EXPR_FN_HAS,
+  VIGIE_EXPR_FN_COUNT,
+  VIGIE_EXPR_FN_AGE,
+  VIGIE_EXPR_FN_CONTAINS,
+  VIGIE_EXPR_FN_STARTS_WITH,
+  VIGIE_EXPR_FN_ENDS_WITH,
+  VIGIE_EXPR_FN_MATCHES,
+  VIGIE_EXPR_FN_LEN,
+  VIGIE_EXPR_FN_ANY_OF,
+  VIGIE_EXPR_FN_VERSION_LT,
+  VIGIE_EXPR_FN_VERSION_GE,
 } vigie_expr_fn;
 
 typedef struct vigie_expr_node {
@@ -40,9 +55,9 @@ typedef struct vigie_expr_node {
   vigie_expr_op op;
   vigie_expr_fn fn;
   int64_t num;
-  char *str;     /* owned, unescaped; NUL-terminated */
+  char *str; /* owned, unescaped; NUL-terminated */
   size_t len;
-  size_t name;   /* VIGIE_EXPR_N_NAME */
+  size_t name;                   /* VIGIE_EXPR_N_NAME */
   struct vigie_expr_node **kids; /* owned array; nodes are owned by the expression */
   size_t nkids;
 } vigie_expr_node;
@@ -51,7 +66,7 @@ struct vigie_expr {
   vigie_expr_node *root;
   vigie_expr_node **nodes; /* every node, for freeing */
   size_t nnodes, nodes_cap;
-  char **names;       /* distinct names read, case-insensitive, first spelling */
+  char **names; /* distinct names read, case-insensitive, first spelling */
   size_t nnames, names_cap;
 };
 

@@ -260,8 +260,10 @@ static vigie_status ex_rule_fill(ex_file *f, const xmlNode *node, const scan_exp
   vigie_free(sev);
   if (nomem || r->file == NULL || r->id == NULL || r->category == NULL) return ex_nomem(f);
   if (!known) /* the schema's enumeration, restated for a loader used without it */
-    return ex_fail(f, node, VIGIE_ESCHEMA, "rule %s: severity is not one of critical, high, "
-                   "medium, low, info", r->id);
+    return ex_fail(f, node, VIGIE_ESCHEMA,
+                   "rule %s: severity is not one of critical, high, "
+                   "medium, low, info",
+                   r->id);
   vigie_status status = ex_unique(f, node, set, r->id);
   for (const xmlNode *c = node->children; status == VIGIE_OK && c != NULL; c = c->next)
     if (c->type == XML_ELEMENT_NODE) status = ex_child(f, c, r);
@@ -400,8 +402,7 @@ static vigie_status ex_list_dir(const char *dir, char ***out, size_t *count, vig
 
 /* Every file is tried, so one broken file does not hide the others' rules;
  * the first error is the one returned. */
-vigie_status scan_exposure_load_dir(scan_exposure_rules *rules, const char *dir,
-                                    vigie_error *err) {
+vigie_status scan_exposure_load_dir(scan_exposure_rules *rules, const char *dir, vigie_error *err) {
   char **names = NULL;
   size_t n = 0;
   if (rules == NULL || dir == NULL)
@@ -413,7 +414,8 @@ vigie_status scan_exposure_load_dir(scan_exposure_rules *rules, const char *dir,
     size_t len = strlen(dir) + strlen(names[i]) + 2;
     char *path = vigie_malloc(len);
     vigie_error e;
-    vigie_status st = path == NULL ? vigie_fail(&e, VIGIE_ENOMEM, "%s: out of memory", dir) : VIGIE_OK;
+    vigie_status st =
+        path == NULL ? vigie_fail(&e, VIGIE_ENOMEM, "%s: out of memory", dir) : VIGIE_OK;
     if (path != NULL) snprintf(path, len, "%s/%s", dir, names[i]);
     if (st == VIGIE_OK) st = scan_exposure_load_file(rules, path, &e);
     if (st != VIGIE_OK && first.status == VIGIE_OK) first = e;

@@ -36,7 +36,8 @@ void scan_findings_free(scan_findings *findings) {
 
 vigie_status scan_findings_add(scan_findings *findings, const char *rule, scan_severity severity,
                                const char *confidence, const char *title) {
-  if (findings == NULL || rule == NULL || confidence == NULL || (unsigned)severity >= SCAN_SEV_COUNT)
+  if (findings == NULL || rule == NULL || confidence == NULL ||
+      (unsigned)severity >= SCAN_SEV_COUNT)
     return VIGIE_EINVAL;
   if (findings->n == findings->cap) {
     size_t cap = findings->cap ? findings->cap * 2 : 4;
@@ -50,8 +51,8 @@ vigie_status scan_findings_add(scan_findings *findings, const char *rule, scan_s
     vigie_free(f.rule), vigie_free(f.confidence), vigie_free(f.title);
     return VIGIE_ENOMEM;
   }
-  f.pub = (scan_finding){.rule = f.rule, .severity = severity, .confidence = f.confidence,
-                         .title = f.title};
+  f.pub = (scan_finding){
+      .rule = f.rule, .severity = severity, .confidence = f.confidence, .title = f.title};
   findings->items[findings->n++] = f;
   return VIGIE_OK;
 }
@@ -72,8 +73,8 @@ typedef struct ex_port {
   const scan_facts *facts;
   char port[8], address[64], ip_version[2];
   vigie_expr_value synth[4];
-  const vigie_expr *expr;   /* the predicate being evaluated */
-  vigie_expr_value **vals;  /* [name index] gathered values */
+  const vigie_expr *expr;  /* the predicate being evaluated */
+  vigie_expr_value **vals; /* [name index] gathered values */
   size_t *nvals;
 } ex_port;
 
@@ -103,7 +104,8 @@ static vigie_status ex_gather(const scan_facts *facts, const char *name, vigie_e
   const char *fname, *value;
   size_t len, n = 0;
   *out = NULL, *count = 0;
-  for (size_t i = 0; scan_facts_at(facts, i, &fname, NULL, NULL); i++) n += strcasecmp(fname, name) == 0;
+  for (size_t i = 0; scan_facts_at(facts, i, &fname, NULL, NULL); i++)
+    n += strcasecmp(fname, name) == 0;
   if (n == 0) return VIGIE_OK;
   if ((*out = vigie_calloc(n, sizeof **out)) == NULL) return VIGIE_ENOMEM;
   for (size_t i = 0; scan_facts_at(facts, i, &fname, &value, &len); i++)
@@ -164,9 +166,11 @@ static vigie_status ex_eval_rule(const scan_exposure_rule *r, ex_port *p, time_t
 
 static vigie_status ex_add_finding(const scan_exposure_rule *r, const scan_facts *facts,
                                    scan_findings *out, vigie_error *err) {
-  const char *confidence = r->confidence != NULL ? r->confidence : scan_facts_get(facts, "confidence");
+  const char *confidence =
+      r->confidence != NULL ? r->confidence : scan_facts_get(facts, "confidence");
   if (confidence == NULL) confidence = "banner";
-  vigie_status status = scan_findings_add(out, r->id, r->severity, confidence, r->text[EXP_TEXT_TITLE][1]);
+  vigie_status status =
+      scan_findings_add(out, r->id, r->severity, confidence, r->text[EXP_TEXT_TITLE][1]);
   if (status != VIGIE_OK) return vigie_fail(err, status, "exposure rule %s: out of memory", r->id);
   return VIGIE_OK;
 }

@@ -12,12 +12,12 @@ struct scan_exposure_rule {
   char *file;                       /* where it was loaded from */
   int line;
   scan_severity severity;
-  char *text[EXP_TEXT_COUNT][2];    /* [field][0 fr, 1 en] */
+  char *text[EXP_TEXT_COUNT][2]; /* [field][0 fr, 1 en] */
   char **ref_kind, **ref_href, **ref_text;
   size_t nrefs;
-  char *where;                      /* the predicate as written */
-  vigie_expr *expr;                 /* owned */
-  bool port_only;                   /* names only synthetic names */
+  char *where;      /* the predicate as written */
+  vigie_expr *expr; /* owned */
+  bool port_only;   /* names only synthetic names */
 };
 
 /** Whether name is one the evaluator provides (port, address, ip_version,

@@ -289,9 +289,9 @@ static vigie_status nm_port(vigie_xmlw *w, const scan_meta *meta, const scan_res
                                 ? scan_services_find(meta->services, &r->addr, r->port)
                                 : NULL;
   if (facts != NULL && scan_facts_get(facts, "service") == NULL) facts = NULL;
-  const scan_findings *findings = r->state == SCAN_STATE_OPEN
-                                      ? scan_services_find_findings(meta->services, &r->addr, r->port)
-                                      : NULL;
+  const scan_findings *findings =
+      r->state == SCAN_STATE_OPEN ? scan_services_find_findings(meta->services, &r->addr, r->port)
+                                  : NULL;
   vigie_status status;
   NM_TRY(vigie_xmlw_start(w, "port"));
   NM_TRY(vigie_xmlw_attr(w, "protocol", "tcp"));

@@ -51,8 +51,7 @@ TEST(good_sample) {
   CHECK_STR(scan_exposure_rule_text(r, "remediation", "en"), "Require NLA.");
   CHECK(scan_exposure_rule_text(r, "title", "de") == NULL);
   CHECK(scan_exposure_rule_text(r, "rationale", "en") == NULL);
-  CHECK_STR(scan_exposure_rule_where(r),
-            "service = \"rdp\" and rdp.nla_required = \"false\"");
+  CHECK_STR(scan_exposure_rule_where(r), "service = \"rdp\" and rdp.nla_required = \"false\"");
   int line = 0;
   CHECK_STR(scan_exposure_rule_source(r, &line), path);
   CHECK(line == 5);
@@ -94,11 +93,12 @@ TEST(dir_and_memory) {
   CHECK(scan_exposure_count(rules) == 4);
   CHECK(scan_exposure_load_dir(rules, "/nonexistent-vigie-dir", &err) == VIGIE_ENOENT);
   scan_exposure_rules_free(rules);
-  static const char broken[] = "<?xml version=\"1.0\"?>\n"
-                               "<rules xmlns=\"urn:vigie:exposure-rules:1\">\n"
-                               "  <rule id=\"EXP-M-001\" category=\"web\" severity=\"info\">\n"
-                               "    <match where=\"port = 80\"/>\n"
-                               "  </rule>\n</rules>\n";
+  static const char broken[] =
+      "<?xml version=\"1.0\"?>\n"
+      "<rules xmlns=\"urn:vigie:exposure-rules:1\">\n"
+      "  <rule id=\"EXP-M-001\" category=\"web\" severity=\"info\">\n"
+      "    <match where=\"port = 80\"/>\n"
+      "  </rule>\n</rules>\n";
   rules = scan_exposure_rules_new();
   REQUIRE(rules != NULL);
   CHECK(scan_exposure_load_memory(rules, broken, sizeof broken - 1, "mem.xml", &err) ==
@@ -109,9 +109,13 @@ TEST(dir_and_memory) {
 }
 
 static vigie_status status_named(const char *name) {
-  static const struct { const char *name; vigie_status st; } map[] = {
-      {"EXML_DOCTYPE", VIGIE_EXML_DOCTYPE}, {"EXML", VIGIE_EXML}, {"ESCHEMA", VIGIE_ESCHEMA},
-      {"ESYNTAX", VIGIE_ESYNTAX}};
+  static const struct {
+    const char *name;
+    vigie_status st;
+  } map[] = {{"EXML_DOCTYPE", VIGIE_EXML_DOCTYPE},
+             {"EXML", VIGIE_EXML},
+             {"ESCHEMA", VIGIE_ESCHEMA},
+             {"ESYNTAX", VIGIE_ESYNTAX}};
   for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
     if (strncmp(name, map[i].name, strlen(map[i].name)) == 0 && name[strlen(map[i].name)] == ':')
       return map[i].st;
@@ -154,8 +158,10 @@ static void check_bad_file(test_ctx *ctx, const char *path) {
   CHECKF(st == x.status, "%s: status %d, want %d (%s)", path, st, x.status, err.msg);
   char prefix[1200];
   /* The reader refuses a DOCTYPE before parsing, so that message has no line. */
-  if (x.status == VIGIE_EXML_DOCTYPE) snprintf(prefix, sizeof prefix, "%s: ", path);
-  else snprintf(prefix, sizeof prefix, "%s:%d: ", path, x.line);
+  if (x.status == VIGIE_EXML_DOCTYPE)
+    snprintf(prefix, sizeof prefix, "%s: ", path);
+  else
+    snprintf(prefix, sizeof prefix, "%s:%d: ", path, x.line);
   CHECKF(strncmp(err.msg, prefix, strlen(prefix)) == 0, "%s: \"%s\" does not start with \"%s\"",
          path, err.msg, prefix);
   CHECKF(strstr(err.msg, x.msg) != NULL, "%s: \"%s\" lacks \"%s\"", path, err.msg, x.msg);
@@ -190,7 +196,6 @@ TEST(severity_names) {
   CHECK_STR(scan_severity_name(SCAN_SEV_MEDIUM), "medium");
   CHECK_STR(scan_severity_name((scan_severity)9), "unknown");
 }
-
 
 /* ------------------------------------------------------------ evaluation */
 
@@ -346,7 +351,9 @@ TEST(eval_predicates) {
       {"version_ge(version, &quot;2.4&quot;)", {"version=2.4.0"}, false, true},
       {"version_lt(version, &quot;10&quot;)", {"version=9.99"}, false, true},
       {"version_lt(version, &quot;1.0&quot;) or version_ge(version, &quot;1.0&quot;)",
-       {"version=v1.2"}, false, false},
+       {"version=v1.2"},
+       false,
+       false},
       {"version_lt(version, &quot;1.0&quot;)", {"version=1.2", "version=0.9"}, false, true},
       {"rdp.nla_required", {"rdp.nla_required=true"}, false, true},
       {"rdp.nla_required", {"rdp.nla_required=false"}, false, false},
@@ -356,8 +363,8 @@ TEST(eval_predicates) {
     scan_exposure_rules *rules = one_rule(ctx, cases[i].where);
     REQUIRE(rules != NULL);
     char buf[64];
-    const char *got = eval_on(ctx, rules, cases[i].v6 ? &b : &a, 8080, cases[i].facts, buf,
-                              sizeof buf);
+    const char *got =
+        eval_on(ctx, rules, cases[i].v6 ? &b : &a, 8080, cases[i].facts, buf, sizeof buf);
     CHECKF((got[0] != '\0') == cases[i].want, "%s on %s: got \"%s\"", cases[i].where,
            cases[i].facts[0] ? cases[i].facts[0] : "no facts", got);
     scan_exposure_rules_free(rules);
@@ -375,8 +382,10 @@ TEST(eval_error) {
   REQUIRE(sf != NULL && out != NULL);
   CHECK(scan_facts_add_str(sf, "http.status", "abc") == VIGIE_OK);
   CHECK(scan_exposure_eval(rules, sf, &a, 80, 0, out, &err) == VIGIE_ESYNTAX);
-  CHECKF(strstr(err.msg, "exposure rule EXP-T-001 on 198.18.0.10 port 80: http.status value "
-                         "\"abc\" is not an integer") != NULL, "%s", err.msg);
+  CHECKF(strstr(err.msg,
+                "exposure rule EXP-T-001 on 198.18.0.10 port 80: http.status value "
+                "\"abc\" is not an integer") != NULL,
+         "%s", err.msg);
   CHECK(scan_findings_count(out) == 0);
   scan_findings_free(out);
   scan_facts_free(sf);
@@ -384,17 +393,30 @@ TEST(eval_error) {
 }
 
 TEST(version_cmp) {
-  static const struct { const char *a, *b; bool ok; int cmp; } cases[] = {
-      {"7.4", "7.4.0", true, 0},       {"9.2p1", "9.2", true, 0},     {"2.4.50", "2.4.9", true, 1},
-      {"1.10", "1.9", true, 1},        {"007.1", "7.1", true, 0},     {"1.2.3", "1.2.4", true, -1},
-      {"10", "9.9.9", true, 1},        {"1..2", "1", true, 0},        {"1.", "1", true, 0},
-      {"v1", "1", false, 0},           {"", "1", false, 0},           {"1", "-1", false, 0},
+  static const struct {
+    const char *a, *b;
+    bool ok;
+    int cmp;
+  } cases[] = {
+      {"7.4", "7.4.0", true, 0},
+      {"9.2p1", "9.2", true, 0},
+      {"2.4.50", "2.4.9", true, 1},
+      {"1.10", "1.9", true, 1},
+      {"007.1", "7.1", true, 0},
+      {"1.2.3", "1.2.4", true, -1},
+      {"10", "9.9.9", true, 1},
+      {"1..2", "1", true, 0},
+      {"1.", "1", true, 0},
+      {"v1", "1", false, 0},
+      {"", "1", false, 0},
+      {"1", "-1", false, 0},
       {"99999999999999999999999.1", "99999999999999999999999.2", true, -1},
       {"2.4.57-ubuntu", "2.4.57", true, 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     int cmp = 42;
-    bool ok = vigie_version_cmp(cases[i].a, strlen(cases[i].a), cases[i].b, strlen(cases[i].b), &cmp);
+    bool ok =
+        vigie_version_cmp(cases[i].a, strlen(cases[i].a), cases[i].b, strlen(cases[i].b), &cmp);
     CHECKF(ok == cases[i].ok, "%s vs %s", cases[i].a, cases[i].b);
     if (ok && cases[i].ok)
       CHECKF((cmp > 0) - (cmp < 0) == cases[i].cmp, "%s vs %s: %d", cases[i].a, cases[i].b, cmp);
@@ -446,8 +468,13 @@ TEST(xml_round_trip) {
       {.addr = a, .port = 3389, .state = SCAN_STATE_OPEN, .reason = SCAN_REASON_CONNECTED}};
   scan_result_source src = scan_source_array(r, 2);
   scan_stats stats = {0};
-  scan_meta meta = {.args = "t", .mode = SCAN_MODE_CONNECT, .start_us = 1700000000000000,
-                    .end_us = 1700000000000000, .stats = &stats, .shard_count = 1, .services = sv};
+  scan_meta meta = {.args = "t",
+                    .mode = SCAN_MODE_CONNECT,
+                    .start_us = 1700000000000000,
+                    .end_us = 1700000000000000,
+                    .stats = &stats,
+                    .shard_count = 1,
+                    .services = sv};
   char path[] = "/tmp/vigie-exp-XXXXXX", xsd[1024];
   int fd = mkstemp(path);
   REQUIRE(fd >= 0);
@@ -498,8 +525,8 @@ TEST(jsonl_findings) {
   vigie_addr a = addr4("198.18.0.10");
   scan_services *sv = rt_services(ctx, &a);
   REQUIRE(sv != NULL);
-  scan_result r = {.addr = a, .port = 3389, .state = SCAN_STATE_OPEN,
-                   .reason = SCAN_REASON_CONNECTED};
+  scan_result r = {
+      .addr = a, .port = 3389, .state = SCAN_STATE_OPEN, .reason = SCAN_REASON_CONNECTED};
   char *buf = NULL;
   size_t size = 0;
   FILE *mem = open_memstream(&buf, &size);
@@ -510,17 +537,20 @@ TEST(jsonl_findings) {
   CHECK(scan_output_jsonl_findings(mem, &r, NULL, NULL, NULL) == VIGIE_OK);
   fclose(mem);
   REQUIRE(buf != NULL);
-  CHECKF(strstr(buf, ",\"findings\":[{\"rule\":\"EXP-TRDP-001\",\"severity\":\"critical\","
-                     "\"confidence\":\"confirmed\",\"title\":\"Remote Desktop without NLA\"},"
-                     "{\"rule\":\"EXP-TTLS-002\",\"severity\":\"low\",\"confidence\":\"banner\","
-                     "\"title\":\"Quote \\\" and <tag> & more\"}]}\n") != NULL, "%s", buf);
+  CHECKF(strstr(buf,
+                ",\"findings\":[{\"rule\":\"EXP-TRDP-001\",\"severity\":\"critical\","
+                "\"confidence\":\"confirmed\",\"title\":\"Remote Desktop without NLA\"},"
+                "{\"rule\":\"EXP-TTLS-002\",\"severity\":\"low\",\"confidence\":\"banner\","
+                "\"title\":\"Quote \\\" and <tag> & more\"}]}\n") != NULL,
+         "%s", buf);
   char path[] = "/tmp/vigie-exp-XXXXXX";
   int fd = mkstemp(path);
   REQUIRE(fd >= 0 && write(fd, buf, size) == (ssize_t)size);
   close(fd);
   CHECK(rt_run("python3 -c 'import json,sys\nl=[json.loads(x) for x in open(sys.argv[1])]\n"
                "assert l[0][\"findings\"][1][\"title\"]==\"Quote \\\" and <tag> & more\"\n"
-               "assert \"findings\" not in l[1]' '%s'", path) == 0);
+               "assert \"findings\" not in l[1]' '%s'",
+               path) == 0);
   unlink(path);
   free(buf);
   scan_services_free(sv);
@@ -536,8 +566,13 @@ TEST(nmap_script) {
       {.addr = a, .port = 3389, .state = SCAN_STATE_OPEN, .reason = SCAN_REASON_CONNECTED}};
   scan_result_source src = scan_source_array(r, 2);
   scan_stats stats = {0};
-  scan_meta meta = {.args = "t", .mode = SCAN_MODE_CONNECT, .start_us = 1700000000000000,
-                    .end_us = 1700000000000000, .stats = &stats, .shard_count = 1, .services = sv};
+  scan_meta meta = {.args = "t",
+                    .mode = SCAN_MODE_CONNECT,
+                    .start_us = 1700000000000000,
+                    .end_us = 1700000000000000,
+                    .stats = &stats,
+                    .shard_count = 1,
+                    .services = sv};
   char path[] = "/tmp/vigie-exp-XXXXXX";
   int fd = mkstemp(path);
   REQUIRE(fd >= 0);
@@ -550,10 +585,13 @@ TEST(nmap_script) {
   size_t n = in != NULL ? fread(text, 1, sizeof text - 1, in) : 0;
   text[n] = '\0';
   if (in != NULL) fclose(in);
-  CHECKF(strstr(text, "<script id=\"vigie-exposure\" output=\"EXP-TRDP-001 (critical): Remote "
-                      "Desktop without NLA; EXP-TTLS-002 (low): Quote &quot; and &lt;tag&gt; "
-                      "&amp; more\"/></port>") != NULL, "%s", text);
-  CHECK(strstr(text, "<script id=\"vigie-exposure\" output=\"EXP-TTEL-001 (high): Telnet\"/>") != NULL);
+  CHECKF(strstr(text,
+                "<script id=\"vigie-exposure\" output=\"EXP-TRDP-001 (critical): Remote "
+                "Desktop without NLA; EXP-TTLS-002 (low): Quote &quot; and &lt;tag&gt; "
+                "&amp; more\"/></port>") != NULL,
+         "%s", text);
+  CHECK(strstr(text, "<script id=\"vigie-exposure\" output=\"EXP-TTEL-001 (high): Telnet\"/>") !=
+        NULL);
   if (access("/usr/share/nmap/nmap.dtd", R_OK) == 0)
     CHECK(rt_run("xmllint --noout --dtdvalid %s '%s'", "/usr/share/nmap/nmap.dtd", path) == 0);
   else
