@@ -413,7 +413,8 @@ static vigie_status ev_value(ev_ctx *c, const vigie_expr_node *n, ev_val *out) {
   case VIGIE_EXPR_N_AND:
   case VIGIE_EXPR_N_NOT:
   case VIGIE_EXPR_N_CMP: {
-    bool b;
+    /* Set: a failing operand returns before ev_cond writes its result. */
+    bool b = false;
     vigie_status status = ev_cond(c, n, &b);
     out->kind = EV_BOOL, out->num = b;
     return status;

@@ -148,6 +148,12 @@ TEST(eval_error_names_value) {
   CHECK(!r);
   CHECK_STR(err.msg, "tls.weak value \"3des\" is not an integer for '&'");
   vigie_expr_free(e);
+  /* A condition used as a value whose operand fails (found by fuzz_expr
+   * under UBSan: the flag was read unset, in the code moved from ldap_audit). */
+  REQUIRE(vigie_expr_parse("(\"x\" & 1 = 1) < 2", &e, NULL, NULL) == VIGIE_OK);
+  CHECK(vigie_expr_eval(e, fx_lookup, &c, 0, NULL, &r, &err) == VIGIE_ESYNTAX);
+  CHECK(!r);
+  vigie_expr_free(e);
 }
 
 TEST_MAIN(TEST_CASE_ENTRY(truth), TEST_CASE_ENTRY(parse_errors), TEST_CASE_ENTRY(names_and_lookup),
