@@ -27,6 +27,9 @@
 #define NB_POSITIVE 0x82u
 #define NB_NEGATIVE 0x83u
 #define SMB1_NEGOTIATE 0x72u
+#define SMB1_SESSION_SETUP 0x73u
+#define SMB1_CAP_EXTENDED_SECURITY 0x80000000u
+#define SMB1_FLAGS2_UNICODE 0x8000u
 #define SMB2_NEGOTIATE 0u
 #define SMB2_SESSION_SETUP 1u
 #define SMB2_WILDCARD 0x02ffu
@@ -42,6 +45,7 @@ typedef enum smb_phase {
   SMB_NBSS,           /* port 139: the NetBIOS session request */
   SMB_NEGOTIATE2,     /* the SMB2 NEGOTIATE */
   SMB_SETUP,          /* the SMB2 SESSION_SETUP with the NTLMSSP NEGOTIATE_MESSAGE */
+  SMB_SETUP1,         /* the same in SMB1: SESSION_SETUP_ANDX, extended security */
 } smb_phase;
 
 typedef struct smb_state {
@@ -55,7 +59,7 @@ static const uint16_t dialects[] = {0x0202, 0x0210, 0x0300, 0x0302, 0x0311};
 /* A server that has answered in SMB is confirmed: a broken answer after
  * that is an ERROR, not another protocol. */
 static bool confirmed(const smb_state *s) {
-  return s->phase == SMB_NEGOTIATE2 || s->phase == SMB_SETUP;
+  return s->phase == SMB_NEGOTIATE2 || s->phase == SMB_SETUP || s->phase == SMB_SETUP1;
 }
 
 /* The NetBIOS session message header: type 0, 24-bit length, set later. */
@@ -86,22 +90,27 @@ static scan_svc_verdict nb_session_request(scan_svc_io *io) {
   return scan_svc_send(io, &w);
 }
 
+/* The SMB1 header ([MS-CIFS] 2.2.3.1) of a request with message id mid. */
+static void smb1_header(scan_wr *w, uint8_t command, uint16_t mid) {
+  scan_wr_bytes(w, "\xffSMB", 4);
+  scan_wr_u8(w, command);
+  scan_wr_u32le(w, 0);      /* status */
+  scan_wr_u8(w, 0x18);      /* flags: case-insensitive, canonical names */
+  scan_wr_u16le(w, 0xc843); /* flags2: unicode, NT status, extended security, long names */
+  for (int i = 0; i < 12; i++) scan_wr_u8(w, 0); /* PID high, signature, reserved */
+  scan_wr_u16le(w, 0);                           /* TID */
+  scan_wr_u16le(w, 0xfeff);                      /* PID */
+  scan_wr_u16le(w, 0);                           /* UID */
+  scan_wr_u16le(w, mid);
+}
+
 static scan_svc_verdict smb1_negotiate(scan_svc_io *io) {
   static const char offer[] = "\x02NT LM 0.12\0\x02SMB 2.002\0\x02SMB 2.???";
   scan_wr w;
   scan_svc_out(io, &w);
   nb_open(&w);
-  scan_wr_bytes(&w, "\xffSMB", 4);
-  scan_wr_u8(&w, SMB1_NEGOTIATE);
-  scan_wr_u32le(&w, 0);      /* status */
-  scan_wr_u8(&w, 0x18);      /* flags: case-insensitive, canonical names */
-  scan_wr_u16le(&w, 0xc843); /* flags2: unicode, NT status, extended security, long names */
-  for (int i = 0; i < 12; i++) scan_wr_u8(&w, 0); /* PID high, signature, reserved */
-  scan_wr_u16le(&w, 0);                           /* TID */
-  scan_wr_u16le(&w, 0xfeff);                      /* PID */
-  scan_wr_u16le(&w, 0);                           /* UID */
-  scan_wr_u16le(&w, 0);                           /* MID */
-  scan_wr_u8(&w, 0);                              /* word count */
+  smb1_header(&w, SMB1_NEGOTIATE, 0);
+  scan_wr_u8(&w, 0); /* word count */
   scan_wr_u16le(&w, sizeof offer);
   scan_wr_bytes(&w, offer, sizeof offer);
   nb_close(&w);
@@ -200,6 +209,31 @@ static scan_svc_verdict smb2_session_setup(scan_svc_io *io) {
   return scan_svc_send(io, &w);
 }
 
+/* SESSION_SETUP_ANDX with extended security ([MS-SMB] 2.2.4.6.1): the
+ * same NTLMSSP NEGOTIATE_MESSAGE as the blob, empty native OS and LAN
+ * manager strings (Unicode, aligned on 2 from the SMB header). */
+static scan_svc_verdict smb1_session_setup(scan_svc_io *io) {
+  scan_wr w;
+  scan_svc_out(io, &w);
+  nb_open(&w);
+  smb1_header(&w, SMB1_SESSION_SETUP, 1);
+  scan_wr_u8(&w, 12);       /* word count */
+  scan_wr_u32le(&w, 0xff);  /* no AndX command */
+  scan_wr_u16le(&w, 4356);  /* max buffer size */
+  scan_wr_u16le(&w, 1);     /* max mpx count */
+  scan_wr_u16le(&w, 0);     /* VC number */
+  scan_wr_u32le(&w, 0);     /* session key */
+  scan_wr_u16le(&w, NTLM_NEGOTIATE_LEN);
+  scan_wr_u32le(&w, 0);
+  scan_wr_u32le(&w, 0x80000054u); /* unicode, NT SMBs, NT status, extended security */
+  scan_wr_u16le(&w, NTLM_NEGOTIATE_LEN + 1 + 4);
+  ntlm_negotiate(&w);
+  for (int i = 0; i < 5; i++) scan_wr_u8(&w, 0); /* pad, two empty strings */
+  nb_close(&w);
+  ((smb_state *)io->state)->phase = SMB_SETUP1;
+  return scan_svc_send(io, &w);
+}
+
 static bool signing(scan_svc_io *io, bool required, bool enabled) {
   return scan_svc_fact_str(io, "smb.signing",
                            required  ? "required"
@@ -210,7 +244,7 @@ static bool signing(scan_svc_io *io, bool required, bool enabled) {
 /* SMB1 NEGOTIATE response: the dialect index, the security mode. */
 static scan_svc_verdict smb1_answer(scan_svc_io *io, scan_rd *m) {
   uint8_t cmd, words, mode;
-  uint32_t status;
+  uint32_t status, caps;
   uint16_t index;
   if (scan_rd_u8(m, &cmd) != SCAN_RD_OK || cmd != SMB1_NEGOTIATE ||
       scan_rd_u32le(m, &status) != SCAN_RD_OK || scan_rd_skip(m, 23) != SCAN_RD_OK ||
@@ -221,9 +255,13 @@ static scan_svc_verdict smb1_answer(scan_svc_io *io, scan_rd *m) {
     return scan_svc_end(ok, SCAN_SVC_ERROR); /* no dialect of ours */
   ok = ok && scan_svc_fact_str(io, "smb.v1", "true") &&
        scan_svc_fact_str(io, "smb.dialect", "NT LM 0.12");
-  if (words >= 17 && scan_rd_u8(m, &mode) == SCAN_RD_OK)
-    ok = ok && signing(io, mode & 0x08, mode & 0x04);
-  return scan_svc_end(ok, SCAN_SVC_DONE);
+  if (words < 17 || scan_rd_u8(m, &mode) != SCAN_RD_OK) return scan_svc_end(ok, SCAN_SVC_DONE);
+  ok = ok && signing(io, mode & 0x08, mode & 0x04);
+  /* Max mpx, VCs, buffer and raw sizes, session key, then capabilities. */
+  if (scan_rd_skip(m, 16) != SCAN_RD_OK || scan_rd_u32le(m, &caps) != SCAN_RD_OK ||
+      !(caps & SMB1_CAP_EXTENDED_SECURITY))
+    return scan_svc_end(ok, SCAN_SVC_DONE);
+  return scan_svc_end(ok, smb1_session_setup(io));
 }
 
 /* The 64-byte SMB2 header after its magic: size 64, status, command. */
@@ -411,6 +449,7 @@ static bool os_version(scan_svc_io *io, scan_rd *c) {
     return true;
   snprintf(text, sizeof text, "%u.%u.%u", major, minor, build);
   if (!scan_svc_fact_str(io, "smb.os_version", text)) return false;
+  if (scan_facts_get(io->facts, "product") != NULL) return true; /* SMB1 named it already */
   if (is_samba(io->state, major, minor, build)) return scan_svc_fact_str(io, "product", "Samba");
   return windows_product(io, major, minor, build);
 }
@@ -471,6 +510,62 @@ static scan_svc_verdict setup_answer(scan_svc_io *io, scan_rd *m, const scan_rd 
   return challenge(io, ntlm, left) ? SCAN_SVC_DONE : SCAN_SVC_ERROR;
 }
 
+/* A NUL-terminated UTF-16LE string of SESSION_SETUP_ANDX's answer, as the
+ * fact name; its bytes must end inside the message. Where it lies goes to
+ * *p and *len when p is not NULL. */
+static bool native_string(scan_svc_io *io, scan_rd *r, const char *name, const uint8_t **p,
+                          size_t *len) {
+  char text[NAME_MAX_UTF16 * 2];
+  size_t n = 0, out;
+  uint16_t unit = 1;
+  const uint8_t *start = r->data + r->off;
+  while (n < NAME_MAX_UTF16 && scan_rd_u16le(r, &unit) == SCAN_RD_OK && unit != 0) n += 2;
+  if (unit != 0 || n == 0) return true;
+  if (!utf16_name(start, n, text, &out)) return true;
+  if (p != NULL) *p = start, *len = n;
+  return scan_svc_fact(io, name, text, out);
+}
+
+/* NativeLanMan "Samba 4.17.12-Debian" names product and version; the
+ * VERSION of the challenge that follows then decides nothing more. */
+static bool lanman_product(scan_svc_io *io, const uint8_t *p, size_t n) {
+  char text[NAME_MAX_UTF16 * 2];
+  size_t len;
+  if (n == 0 || !utf16_name(p, n, text, &len) || len < 6 || memcmp(text, "Samba ", 6) != 0)
+    return true;
+  return scan_svc_product_token(io, (const uint8_t *)text, len);
+}
+
+/* SESSION_SETUP_ANDX response with extended security ([MS-SMB] 2.2.4.6.2):
+ * MORE_PROCESSING_REQUIRED, four words (AndX, action, blob length), the
+ * security blob, then NativeOS and NativeLanMan, Unicode when flags2 says
+ * so (aligned on 2 from the SMB header). */
+static scan_svc_verdict smb1_setup_answer(scan_svc_io *io, scan_rd *m) {
+  uint8_t cmd, words;
+  uint16_t flags2, blob_len;
+  uint32_t status;
+  const uint8_t *blob, *lanman = NULL, *ntlm;
+  size_t lanman_len = 0, left;
+  if (scan_rd_u8(m, &cmd) != SCAN_RD_OK || cmd != SMB1_SESSION_SETUP ||
+      scan_rd_u32le(m, &status) != SCAN_RD_OK || scan_rd_skip(m, 1) != SCAN_RD_OK ||
+      scan_rd_u16le(m, &flags2) != SCAN_RD_OK || scan_rd_skip(m, 20) != SCAN_RD_OK ||
+      scan_rd_u8(m, &words) != SCAN_RD_OK)
+    return SCAN_SVC_ERROR;
+  if (status != STATUS_MORE_PROCESSING_REQUIRED) return SCAN_SVC_DONE;
+  if (words != 4 || scan_rd_skip(m, 6) != SCAN_RD_OK || scan_rd_u16le(m, &blob_len) != SCAN_RD_OK ||
+      scan_rd_skip(m, 2) != SCAN_RD_OK || scan_rd_bytes(m, blob_len, &blob) != SCAN_RD_OK)
+    return SCAN_SVC_ERROR;
+  bool ok = true;
+  if ((flags2 & SMB1_FLAGS2_UNICODE) && m->off % 2 == 1) (void)scan_rd_skip(m, 1);
+  if (flags2 & SMB1_FLAGS2_UNICODE)
+    ok = native_string(io, m, "smb.native_os", NULL, NULL) &&
+         native_string(io, m, "smb.native_lanman", &lanman, &lanman_len) &&
+         lanman_product(io, lanman, lanman_len);
+  ntlm = ntlmssp_in(blob, blob_len, &left);
+  if (!ok || ntlm == NULL) return scan_svc_end(ok, SCAN_SVC_DONE);
+  return challenge(io, ntlm, left) ? SCAN_SVC_DONE : SCAN_SVC_ERROR;
+}
+
 /* ------------------------------------------------------------- the steps */
 
 /* RFC 1002 4.3.3/4.3.4: a positive response (no data) lets SMB begin; a
@@ -514,6 +609,7 @@ static scan_svc_verdict smb_step(scan_svc_io *io) {
   if (memcmp(magic, "\xfeSMB", 4) == 0)
     return s->phase == SMB_SETUP ? setup_answer(io, &m, &msg) : smb2_answer(io, &m);
   if (memcmp(magic, "\xffSMB", 4) == 0 && s->phase == SMB_NEGOTIATE1) return smb1_answer(io, &m);
+  if (memcmp(magic, "\xffSMB", 4) == 0 && s->phase == SMB_SETUP1) return smb1_setup_answer(io, &m);
   return mine ? SCAN_SVC_ERROR : SCAN_SVC_NOT_MINE;
 }
 

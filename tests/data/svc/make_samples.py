@@ -256,6 +256,26 @@ odd = [av(1, utf16("PACS-\u00c9T\u00c9")), av(3, b"a\0\x00\xd8b\0"), av(6, b"\x0
 put("smb-oddnames-2.bin", setup_rsp(2, challenge(struct.pack("<BBH3sB", 6, 3, 9600, b"\0\0\0", 15), odd)))
 put("smb-refused-0.bin", b"\x83\x00\x00\x01\x82")
 
+# A Windows Server 2003 SP2 that speaks SMB1 only ([MS-SMB] 2.2.4.5.2.1,
+# 2.2.4.6.2): NT LM 0.12 with extended security, then SESSION_SETUP_ANDX's
+# MORE_PROCESSING_REQUIRED with the raw CHALLENGE_MESSAGE, NativeOS and
+# NativeLanMan in Unicode after a pad byte.
+def smb1_hdr(cmd, status, mid):
+    return (b"\xffSMB" + bytes([cmd]) + struct.pack("<IBH", status, 0x98, 0xc807) + b"\0" * 12
+            + struct.pack("<HHHH", 0, 0xfeff, 0x0800 if cmd == 0x73 else 0, mid))
+
+
+w2003_neg = (smb1_hdr(0x72, 0, 0) + b"\x11" + struct.pack("<HBHHIIII", 0, 0x03, 50, 1, 16644, 65536, 0, 0x8000f3fd)
+             + struct.pack("<QhB", 0x01dd7ce3a2228a25, 0, 0) + struct.pack("<H", 16) + win_guid)
+put("smb-w2003-0.bin", nb(w2003_neg))
+w2003 = struct.pack("<BBH3sB", 5, 2, 3790, b"\0\0\0", 15)
+token = challenge(w2003, [av(2, utf16("CHU")), av(1, utf16("OLD-RIS")), av(4, utf16("chu.example")),
+                          av(3, utf16("old-ris.chu.example")), av(5, utf16("chu.example"))])
+strings = utf16("Windows Server 2003 3790 Service Pack 2") + b"\0\0" + utf16("Windows Server 2003 5.2") + b"\0\0"
+body = b"\x04" + struct.pack("<BBHHH", 0xff, 0, 0, 0, len(token)) + struct.pack("<H", len(token) + 1 + len(strings))
+msg = smb1_hdr(0x73, 0xc0000016, 1) + body + token
+put("smb-w2003-1.bin", nb(msg + b"\0" * (len(msg) % 2) + strings))
+
 # Windows Server 2019's answer to TLS alone: every flag of 2.2.1.2.1 up to
 # Remote Credential Guard, TLS selected.
 put("rdp-windows-0.bin", tpkt_cc(struct.pack("<BBHI", 2, 0x1f, 8, 1)))
