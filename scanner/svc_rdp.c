@@ -20,9 +20,9 @@
 #define NEG_FAILURE 3u
 #define PROTOCOL_SSL 1u
 #define FLAG_EXTENDED_CLIENT_DATA 0x01u
-/* DYNVC_GFX_PROTOCOL_SUPPORTED, NEGRSP_FLAG_RESERVED,
- * RESTRICTED_ADMIN_MODE_SUPPORTED, REDIRECTED_AUTHENTICATION_MODE_SUPPORTED */
-#define FLAGS_WINDOWS 0x1eu
+/* NEGRSP_FLAG_RESERVED, RESTRICTED_ADMIN_MODE_SUPPORTED,
+ * REDIRECTED_AUTHENTICATION_MODE_SUPPORTED */
+#define FLAGS_WINDOWS 0x1cu
 
 typedef struct code_name {
   uint32_t code;
@@ -91,18 +91,20 @@ static bool failure(scan_svc_io *io, uint32_t code) {
   return ok;
 }
 
-/* What the RDP_NEG_RSP flags ([MS-RDPBCGR] 2.2.1.2.1) say of the product;
- * an inference, never proof (the service stays "confirmed", the product
- * is the best reading of one byte):
- * - any of 0x02 (GFX pipeline, Windows 8 / Server 2012 on), 0x04 (a
- *   reserved bit no published server sets but Windows's own, which sends
- *   0x0f or 0x1f), 0x08 (restricted admin, 8.1 / 2012 R2 on) or 0x10
- *   (Remote Credential Guard, 10 1607 on): Microsoft Terminal Services;
- * - exactly 0x01: xrdp, which writes that constant whatever its
- *   configuration (xrdp 0.9 in the lab: 02 01 08 00 01 00 00 00). A
- *   Windows 7 / Server 2008 R2 without the restricted admin update may
- *   answer the same, so this one is the weaker guess;
- * - 0x00: no product (Windows Server 2008 and other servers alike). */
+/* What the RDP_NEG_RSP flags ([MS-RDPBCGR] 2.2.1.2.1) say of the product:
+ * an inference from one byte, never proof (the service is confirmed, the
+ * product is not).
+ * - 0x08 (restricted admin) and 0x10 (Remote Credential Guard) are
+ *   Windows logon features over CredSSP, and 0x04 is a bit the spec
+ *   reserves: any of them, Microsoft Terminal Services. Taken from the
+ *   spec, not from a Windows host (none in the lab); the Windows test
+ *   answer (0x1f) is built from it.
+ * - exactly 0x01: xrdp, which sends that constant whatever its security
+ *   layer (xrdp 0.9 in the lab: 02 01 08 00 01 00 00 00). An older
+ *   Windows that knew no flag but this one would answer alike: the weaker
+ *   of the two guesses.
+ * - 0x00, or GFX (0x02) with none of the Windows bits: no product; GFX
+ *   alone is also announced by servers built on FreeRDP. */
 static bool product(scan_svc_io *io, uint8_t flags) {
   char hex[8];
   snprintf(hex, sizeof hex, "0x%02x", flags);

@@ -279,6 +279,9 @@ put("smb-w2003-1.bin", nb(msg + b"\0" * (len(msg) % 2) + strings))
 # Windows Server 2019's answer to TLS alone: every flag of 2.2.1.2.1 up to
 # Remote Credential Guard, TLS selected.
 put("rdp-windows-0.bin", tpkt_cc(struct.pack("<BBHI", 2, 0x1f, 8, 1)))
+# GFX with none of the Windows-only bits (as servers built on FreeRDP may
+# send): no product.
+put("rdp-gfx-0.bin", tpkt_cc(struct.pack("<BBHI", 2, 0x03, 8, 1)))
 
 # An Active Directory root DSE: no vendorName, functional levels, StartTLS.
 def ber(tag, content):
