@@ -97,6 +97,6 @@ done
     END { r = 0; for (i = 1; i <= NR; i++) { if (name[i] == "vigie") r++;
             split(row[i], f, "\t"); printf "| %s | %s | %s | %s | %.2f |\n", f[1], f[2], f[3], f[4], f[2] / base[r] } }' \
     "$out/results.tsv"
-  grep -E "level|coverage|rules:" "$out/vigie.err" | sed 's/^/    vigie: /' || true
+  grep -h -E "level|coverage|rules:" "$out/vigie.out" "$out/vigie.err" | sed 's/^/    vigie: /' || true
 } | tee "$out/table.txt"
 log "results in $out"

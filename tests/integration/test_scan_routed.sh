@@ -46,12 +46,15 @@ setup() {
   ip -n "$NS_T" link set lo up && ip -n "$NS_T" link set veth0 up
   ip -n "$NS_S" route add "$NET" via 198.19.254.2 || return 1
   ip -n "$NS_T" route add local "$NET" dev lo || return 1
-  # The listener accepts nothing: a SYN scan never reaches it (the kernel
-  # answers), and it keeps port 8081 open until the namespace goes.
+  # A SYN scan never reaches the listener (the kernel answers); it accepts
+  # and closes whatever completes, so a full accept queue can never make the
+  # kernel drop SYNs (open ports would then look filtered).
   ip netns exec "$NS_T" python3 -c '
-import socket, time
+import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 8081)); s.listen(4096); time.sleep(3600)' &
+s.bind(("0.0.0.0", 8081)); s.listen(4096)
+while True:
+    s.accept()[0].close()' &
   disown
   for _ in $(seq 50); do
     ip netns exec "$NS_T" ss -ltn 2>/dev/null | grep -q ':8081 ' && return 0
@@ -60,10 +63,10 @@ s.bind(("0.0.0.0", 8081)); s.listen(4096); time.sleep(3600)' &
   return 1
 }
 
-# scan NAME: a SYN scan of the /24 on 8081 (open) and 8082 (closed), its
+# scan NAME: a SYN scan (discovery only) of the /24 on 8081 (open) and 8082 (closed), its
 # verbose log in NAME.log and (address port state) sorted in NAME.found.
 scan() {
-  ip netns exec "$NS_S" "$bin" scan -v --syn -p 8081,8082 --rate 20000 --wait 1 --retries 1 \
+  ip netns exec "$NS_S" "$bin" scan -v --syn --no-services -p 8081,8082 --rate 20000 --wait 1 --retries 1 \
     --jsonl "$NET" >"$WORK/$1.jsonl" 2>"$WORK/$1.log"
   python3 -c '
 import json, sys

@@ -76,9 +76,68 @@ TEST(smb_upgrades_to_smb2_negotiate) {
   scan_facts_free(facts);
 }
 
+/* On 139, the NetBIOS session request comes first: 68 bytes calling
+ * "*SMBSERVER" (suffix 0x20), first-level encoded ([RFC 1001] 14.1). */
+TEST(smb_on_139_asks_for_a_netbios_session) {
+  uint8_t out[SCAN_SVC_OUT_MAX], state[16] = {0};
+  scan_facts *facts = scan_facts_new();
+  scan_svc_io io = {.out = out, .facts = facts, .state = state, .port = 139};
+  REQUIRE(facts != NULL);
+  REQUIRE(scan_svc_smb.start(&io) == SCAN_SVC_NEXT);
+  CHECK(io.out_len == 72 && be32(out) == (0x81u << 24 | 68));
+  CHECK(out[4] == 32 && memcmp(out + 5, "CKFDENECFDEFFCFGEFFCCACACACACACA", 32) == 0 && out[37] == 0);
+  scan_facts_free(facts);
+}
+
+/* After the SMB2 NEGOTIATE response, the SESSION_SETUP: message id 2, its
+ * security buffer where it says, holding an NTLMSSP NEGOTIATE_MESSAGE that
+ * asks for the server's VERSION and carries no name and no credential. */
+TEST(smb_session_setup_carries_ntlmssp_negotiate) {
+  uint8_t out[SCAN_SVC_OUT_MAX], state[16] = {0};
+  svc_answer a0 = svc_load("smb-windows-0.bin"), a1 = svc_load("smb-windows-1.bin");
+  scan_facts *facts = scan_facts_new();
+  scan_svc_io io = {.out = out, .facts = facts, .state = state, .port = 445};
+  REQUIRE(facts != NULL && a0.data != NULL && a1.data != NULL);
+  REQUIRE(scan_svc_smb.start(&io) == SCAN_SVC_NEXT);
+  io.in = a0.data, io.in_len = a0.len;
+  REQUIRE(scan_svc_smb.step(&io) == SCAN_SVC_NEXT);
+  io.in = a1.data, io.in_len = a1.len;
+  REQUIRE(scan_svc_smb.step(&io) == SCAN_SVC_NEXT);
+  const uint8_t *h = out + 4, *sec = h + 88;
+  CHECK(io.out_len == 4 + 64 + 24 + 40 && be32(out) == io.out_len - 4);
+  CHECK(memcmp(h, "\xfeSMB", 4) == 0 && h[12] == 1 && le32(h + 24) == 2); /* SESSION_SETUP, mid 2 */
+  CHECK(h[64] == 25 && h[64 + 12] == 88 && h[64 + 14] == 40);
+  CHECK(memcmp(sec, "NTLMSSP\0\x01\0\0\0", 12) == 0 && (le32(sec + 12) & 0x02000000u));
+  for (size_t i = 16; i < 32; i++) CHECK(sec[i] == 0); /* no domain, no workstation */
+  scan_facts_free(facts);
+}
+
+/* A server that picks NT LM 0.12 and offers extended security gets the
+ * same NTLMSSP NEGOTIATE_MESSAGE in an SMB1 SESSION_SETUP_ANDX: twelve
+ * words, the blob right after ByteCount, two empty Unicode strings. */
+TEST(smb1_session_setup_carries_ntlmssp_negotiate) {
+  uint8_t out[SCAN_SVC_OUT_MAX], state[16] = {0};
+  svc_answer a0 = svc_load("smb-w2003-0.bin");
+  scan_facts *facts = scan_facts_new();
+  scan_svc_io io = {.out = out, .facts = facts, .state = state, .port = 445};
+  REQUIRE(facts != NULL && a0.data != NULL);
+  REQUIRE(scan_svc_smb.start(&io) == SCAN_SVC_NEXT);
+  io.in = a0.data, io.in_len = a0.len;
+  REQUIRE(scan_svc_smb.step(&io) == SCAN_SVC_NEXT);
+  const uint8_t *h = out + 4;
+  CHECK(io.out_len == 4 + 32 + 1 + 24 + 2 + 45 && be32(out) == io.out_len - 4);
+  CHECK(memcmp(h, "\xffSMB\x73", 5) == 0 && h[32] == 12 && h[33] == 0xff);
+  CHECK(h[33 + 14] == 40 && h[33 + 24] == 45); /* blob length, byte count */
+  CHECK(memcmp(h + 59, "NTLMSSP\0\x01\0\0\0", 12) == 0);
+  scan_facts_free(facts);
+}
+
 TEST_MAIN(TEST_CASE_ENTRY(binary_cases_whole_and_fragmented),
           TEST_CASE_ENTRY(binary_cases_cut_at_every_length),
           TEST_CASE_ENTRY(binary_modules_refuse_other_protocols),
           TEST_CASE_ENTRY(requests_declare_their_own_length),
           TEST_CASE_ENTRY(ldap_request_is_consistent_ber),
-          TEST_CASE_ENTRY(smb_upgrades_to_smb2_negotiate))
+          TEST_CASE_ENTRY(smb_upgrades_to_smb2_negotiate),
+          TEST_CASE_ENTRY(smb_on_139_asks_for_a_netbios_session),
+          TEST_CASE_ENTRY(smb_session_setup_carries_ntlmssp_negotiate),
+          TEST_CASE_ENTRY(smb1_session_setup_carries_ntlmssp_negotiate))

@@ -180,6 +180,109 @@ smb1 = (b"\xffSMB\x72" + b"\0" * 4 + b"\x98" + struct.pack("<H", 0xc853) + b"\0"
 put("smb-v1-0.bin", struct.pack(">I", len(smb1)) + smb1)
 put("smb-hugelen-0.bin", b"\x00\xff\xff\xff\xfeSMB")
 
+# A Windows Server 2019 as [MS-SMB2] and [MS-NLMP] describe it: the SMB2
+# wildcard answer to the SMB1 offer, the 3.1.1 NEGOTIATE response (a random
+# ServerGuid), then SESSION_SETUP's MORE_PROCESSING_REQUIRED with the
+# CHALLENGE_MESSAGE inside a SPNEGO negTokenResp.
+def nb(msg):
+    return struct.pack(">I", len(msg)) + msg
+
+
+def smb2_hdr(cmd, mid, status=0, session=0):
+    return (b"\xfeSMB" + struct.pack("<HHIHHIIQIIQ", 64, 0, status, cmd, 1, 1, 0, mid, 0xfeff, 0, session)
+            + b"\0" * 16)
+
+
+def smb2_negotiate_rsp(mid, dialect, guid):
+    blob = b"\x60\x28\x06\x06\x2b\x06\x01\x05\x05\x02\xa0\x1e\x30\x1c\xa0\x1a\x30\x18\x06\x0a"\
+           b"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x1e\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
+    body = (struct.pack("<HHHH", 65, 0x01, dialect, 0) + guid + struct.pack("<IIII", 0x2f, 8388608, 8388608, 8388608)
+            + struct.pack("<QQ", 0x01dd7ce3a2228a25, 0) + struct.pack("<HHI", 128, len(blob), 0) + blob)
+    return nb(smb2_hdr(0, mid) + body)
+
+
+def utf16(text):
+    return text.encode("utf-16-le")
+
+
+def av(avid, value):
+    return struct.pack("<HH", avid, len(value)) + value
+
+
+def challenge(version, pairs, ti_off=None):
+    target = utf16("CHU")
+    info = b"".join(pairs) + av(0, b"")
+    off = 56 + len(target)
+    return (b"NTLMSSP\0" + struct.pack("<I", 2) + struct.pack("<HHI", len(target), len(target), 56)
+            + struct.pack("<I", 0xe28a8215) + b"\x11\x22\x33\x44\x55\x66\x77\x88" + b"\0" * 8
+            + struct.pack("<HHI", len(info), len(info), off if ti_off is None else ti_off)
+            + version + target + info)
+
+
+def der(tag, content):
+    n = len(content)
+    return bytes([tag]) + (bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100
+                           else b"\x82" + struct.pack(">H", n)) + content
+
+
+def spnego_resp(token):
+    ntlm_oid = der(0x06, b"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a")
+    return der(0xa1, der(0x30, der(0xa0, b"\x0a\x01\x01") + der(0xa1, ntlm_oid) + der(0xa2, der(0x04, token))))
+
+
+def setup_rsp(mid, blob, status=0xc0000016):
+    body = struct.pack("<HHHH", 9, 0, 72, len(blob)) + blob
+    return nb(smb2_hdr(1, mid, status, 0x0000100000000021) + body)
+
+
+win_guid = b"\x8e\x4c\x1d\x07\x5b\x93\x42\x4f\xa0\x1c\x3d\x52\x9e\x77\x6a\x10"
+win_pairs = [av(2, utf16("CHU")), av(1, utf16("SRV-PACS01")), av(4, utf16("chu.example")),
+             av(3, utf16("srv-pacs01.chu.example")), av(5, utf16("chu.example")),
+             av(7, struct.pack("<Q", 0x01dd7ce3a2228a25))]
+win2019 = struct.pack("<BBH3sB", 10, 0, 17763, b"\0\0\0", 15)
+put("smb-windows-0.bin", smb2_negotiate_rsp(0, 0x02ff, win_guid))
+put("smb-windows-1.bin", smb2_negotiate_rsp(1, 0x0311, win_guid))
+put("smb-windows-2.bin", setup_rsp(2, spnego_resp(challenge(win2019, win_pairs))))
+# Hostile or unusual: TargetInfo past the message's end; a security buffer
+# past the SMB2 message; a server refusing NTLM (ACCESS_DENIED); names with
+# non-ASCII letters, an unpaired surrogate and an AV pair longer than
+# TargetInfo; a NetBIOS negative session response on 139.
+put("smb-badoffset-2.bin", setup_rsp(2, challenge(win2019, win_pairs, ti_off=0xfffffff0)))
+bad = setup_rsp(2, challenge(win2019, win_pairs))
+put("smb-badbuffer-2.bin", bad[:4 + 64 + 4] + struct.pack("<HH", 72, 0xfff0) + bad[4 + 64 + 8:])
+put("smb-denied-2.bin", setup_rsp(2, b"", status=0xc0000022))
+odd = [av(1, utf16("PACS-\u00c9T\u00c9")), av(3, b"a\0\x00\xd8b\0"), av(6, b"\x02\0\0\0"),
+       struct.pack("<HH", 2, 400) + utf16("CHU")]
+put("smb-oddnames-2.bin", setup_rsp(2, challenge(struct.pack("<BBH3sB", 6, 3, 9600, b"\0\0\0", 15), odd)))
+put("smb-refused-0.bin", b"\x83\x00\x00\x01\x82")
+
+# A Windows Server 2003 SP2 that speaks SMB1 only ([MS-SMB] 2.2.4.5.2.1,
+# 2.2.4.6.2): NT LM 0.12 with extended security, then SESSION_SETUP_ANDX's
+# MORE_PROCESSING_REQUIRED with the raw CHALLENGE_MESSAGE, NativeOS and
+# NativeLanMan in Unicode after a pad byte.
+def smb1_hdr(cmd, status, mid):
+    return (b"\xffSMB" + bytes([cmd]) + struct.pack("<IBH", status, 0x98, 0xc807) + b"\0" * 12
+            + struct.pack("<HHHH", 0, 0xfeff, 0x0800 if cmd == 0x73 else 0, mid))
+
+
+w2003_neg = (smb1_hdr(0x72, 0, 0) + b"\x11" + struct.pack("<HBHHIIII", 0, 0x03, 50, 1, 16644, 65536, 0, 0x8000f3fd)
+             + struct.pack("<QhB", 0x01dd7ce3a2228a25, 0, 0) + struct.pack("<H", 16) + win_guid)
+put("smb-w2003-0.bin", nb(w2003_neg))
+w2003 = struct.pack("<BBH3sB", 5, 2, 3790, b"\0\0\0", 15)
+token = challenge(w2003, [av(2, utf16("CHU")), av(1, utf16("OLD-RIS")), av(4, utf16("chu.example")),
+                          av(3, utf16("old-ris.chu.example")), av(5, utf16("chu.example"))])
+strings = utf16("Windows Server 2003 3790 Service Pack 2") + b"\0\0" + utf16("Windows Server 2003 5.2") + b"\0\0"
+body = b"\x04" + struct.pack("<BBHHH", 0xff, 0, 0, 0, len(token)) + struct.pack("<H", len(token) + 1 + len(strings))
+msg = smb1_hdr(0x73, 0xc0000016, 1) + body + token
+put("smb-w2003-1.bin", nb(msg + b"\0" * (len(msg) % 2) + strings))
+
+# Windows Server 2019's answer to TLS alone: every flag of 2.2.1.2.1 up to
+# Remote Credential Guard, TLS selected.
+put("rdp-windows-0.bin", tpkt_cc(struct.pack("<BBHI", 2, 0x1f, 8, 1)))
+# GFX with none of the Windows-only bits (as servers built on FreeRDP may
+# send): no product.
+put("rdp-gfx-0.bin", tpkt_cc(struct.pack("<BBHI", 2, 0x03, 8, 1)))
+
 # An Active Directory root DSE: no vendorName, functional levels, StartTLS.
 def ber(tag, content):
     n = len(content)
