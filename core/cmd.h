@@ -105,11 +105,14 @@ enum {
   CMD_OPT_SERVICE_THREADS,
   CMD_OPT_PROBES,
   CMD_OPT_NO_TLS_INSPECT,
+  CMD_OPT_EXPOSURE_RULES,
 };
 
 #define CMD_SERVICE_OPTIONS                                                                      \
-  {"--intrusive", NULL, CMD_OPT_INTRUSIVE, NULL,                                                \
-   "let service modules try more (an anonymous FTP login...)"},                                 \
+  {"--exposure-rules", NULL, CMD_OPT_EXPOSURE_RULES, "DIR",                                     \
+   "exposure rule files evaluated on every open port (rules/exposure)"},                        \
+      {"--intrusive", NULL, CMD_OPT_INTRUSIVE, NULL,                                             \
+       "let service modules try more (an anonymous FTP login...)"},                             \
       {"--no-tls-inspect", NULL, CMD_OPT_NO_TLS_INSPECT, NULL,                                   \
        "service stage: no deep TLS inspection (versions, weak suites, certificate)"},          \
       {"--probes", NULL, CMD_OPT_PROBES, "FILE",                                                 \
@@ -129,6 +132,8 @@ typedef struct cmd_svc_args {
   const char *probes_path; /* NULL: rules/service-probes.xml */
   bool no_tls_inspect;     /* --no-tls-inspect */
   scan_probes *probes;     /* owned: cmd_svc_args_free */
+  const char *exposure_dir;     /* --exposure-rules; NULL: rules/exposure if it exists */
+  scan_exposure_rules *exposure; /* owned: cmd_svc_args_free */
 } cmd_svc_args;
 
 void cmd_svc_args_init(cmd_svc_args *a);
@@ -146,6 +151,7 @@ typedef struct cmd_svc_jsonl {
   size_t *open;            /* store indices of the open results, sorted */
   bool *printed;
   size_t count;
+  const scan_exposure_rules *exposure; /* set by cmd_svc_run: findings of each line */
 } cmd_svc_jsonl;
 
 /** Every open result of the sealed store into services, each with the
@@ -159,8 +165,16 @@ void cmd_svc_jsonl_free(cmd_svc_jsonl *j);
 /** Print the open results not printed yet, with no service (interrupted). */
 void cmd_svc_jsonl_rest(cmd_svc_jsonl *j);
 
-/** Load the probes and run the stage on services; progress to log.
- * \return as scan_run_services, or the probe file's errors. */
+/** Load the probes and the exposure rules (once; later calls do nothing),
+ * so a bad file stops a command before it sends anything. A missing
+ * default rules/exposure folder means no exposure rule; a folder given with
+ * --exposure-rules must exist. \return the files' errors (FILE:LINE). */
+vigie_status cmd_svc_prepare(cmd_svc_args *a, vigie_log *log, vigie_error *err);
+
+/** Load what cmd_svc_prepare loads if not done, run the stage on services,
+ * then evaluate the exposure rules on every pair (findings kept in
+ * services); progress and the findings' summary to log.
+ * \return as scan_run_services, or the files' errors. */
 vigie_status cmd_svc_run(cmd_svc_args *a, scan_services *services, cmd_svc_jsonl *jsonl,
                          volatile sig_atomic_t *stop, vigie_log *log, scan_svc_stats *stats,
                          vigie_error *err);

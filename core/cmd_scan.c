@@ -35,7 +35,8 @@ static const cli_option scan_options[] = {
     {"--max-inflight", NULL, OPT_MAX_INFLIGHT, "N", "connect mode: connections at once (2048)"},
     {"--max-per-host", NULL, OPT_MAX_PER_HOST, "N", "connect mode: connections at once per address (64)"},
     {"--no-ptr", NULL, OPT_NO_PTR, NULL, "no PTR queries for the hosts found up (-n: no DNS at all)"},
-    {"--no-services", NULL, OPT_NO_SERVICES, NULL, "discovery only: skip the service stage"},
+    {"--no-services", NULL, OPT_NO_SERVICES, NULL,
+     "discovery only: skip the service stage and the exposure findings"},
     {"--rate", NULL, OPT_RATE, "PPS", "probes per second (2000; 0 means no limit)"},
     {"--resume", NULL, OPT_RESUME, "FILE", "finish the interrupted scan saved in FILE"},
     {"--resume-file", NULL, OPT_RESUME_FILE, "FILE", "where an interrupted scan is saved (" SCAN_DEFAULT_RESUME_FILE ")"},
@@ -66,7 +67,9 @@ static void scan_usage(FILE *out) {
           "exclusions still apply), and the hosts found up get a PTR query once the\n"
           "discovery ends; both go to the DNS servers of /etc/resolv.conf or\n"
           "--dns-servers, 5 s a try, 2 tries. Then the service stage looks at each\n"
-          "open port (protocol exchanges, banners, TLS) unless --no-services is given.\n"
+          "open port (protocol exchanges, banners, TLS) unless --no-services is given,\n"
+          "and the exposure rules (rules/exposure, or --exposure-rules DIR) turn each\n"
+          "port's facts into findings, written with the port; --no-services skips both.\n"
           "Ctrl-C saves every result so far and a resume point.\n"
           "Scan only networks you are authorised to audit.\n"
           "\n"
@@ -440,6 +443,9 @@ static int scan_execute(scan_job *job, cmd_ctx *ctx, scan_store *store, vigie_er
                      job->in.names};
   scan_services *services = services_on ? scan_services_new() : NULL;
   vigie_status status = services_on && services == NULL ? VIGIE_ENOMEM : scan_reserve(job, store, err);
+  /* Probes and exposure rules are read before any packet: a broken file
+   * stops the scan now rather than after the discovery. */
+  if (status == VIGIE_OK && services_on) status = cmd_svc_prepare(&job->svc, ctx->log, err);
   if (status != VIGIE_OK) {
     scan_services_free(services);
     return cli_exit_code(status);

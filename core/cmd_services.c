@@ -49,8 +49,9 @@ static void sv_usage(FILE *out) {
           "\n"
           "Run only the service stage (protocol exchanges, banners, TLS) on the given\n"
           "ports: 198.18.0.10:443, [2001:2::10]:22, or a name (web.example:443, resolved\n"
-          "here, the name kept for SNI and Host:). Scan only networks you are\n"
-          "authorised to audit.\n"
+          "here, the name kept for SNI and Host:). The exposure rules (rules/exposure,\n"
+          "or --exposure-rules DIR) then turn each port's facts into findings. Scan\n"
+          "only networks you are authorised to audit.\n"
           "\n"
           "Options:\n");
   cli_print_options(out, sv_options, SV_OPTION_COUNT);
@@ -274,7 +275,8 @@ static int sv_execute(sv_job *job, int argc, char **argv, vigie_error *err) {
   scan_names_sort(job->names);
   cmd_svc_jsonl jsonl = {.out = stdout, .names = job->names};
   char *args = sv_join_args(argc, argv);
-  vigie_status status = args != NULL ? sv_results(job, err) : VIGIE_ENOMEM;
+  vigie_status status = args != NULL ? cmd_svc_prepare(&job->svc, job->log, err) : VIGIE_ENOMEM;
+  if (status == VIGIE_OK) status = sv_results(job, err);
   if (status == VIGIE_OK && job->jsonl) status = cmd_svc_jsonl_init(&jsonl, job->store, err);
   scan_meta meta = {.args = args,
                     .mode = SCAN_MODE_CONNECT,

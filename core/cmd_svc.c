@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "core/cli.h"
 #include "core/cmd.h"
@@ -15,7 +16,8 @@ void cmd_svc_args_init(cmd_svc_args *a) {
 
 void cmd_svc_args_free(cmd_svc_args *a) {
   scan_probes_free(a->probes);
-  a->probes = NULL;
+  scan_exposure_rules_free(a->exposure);
+  a->probes = NULL, a->exposure = NULL;
 }
 
 static vigie_status svc_uint(const char *name, const char *v, unsigned long max, unsigned *out,
@@ -41,6 +43,7 @@ bool cmd_svc_option(cmd_svc_args *a, int id, const char *value, vigie_status *st
   switch (id) {
     case CMD_OPT_INTRUSIVE: cfg->intrusive = true; break;
     case CMD_OPT_PROBES: a->probes_path = value; break;
+    case CMD_OPT_EXPOSURE_RULES: a->exposure_dir = value; break;
   case CMD_OPT_NO_TLS_INSPECT: a->no_tls_inspect = true; break;
     case CMD_OPT_SERVICE_TIMEOUT: *status = svc_seconds(value, &cfg->port_timeout_s, err); break;
     case CMD_OPT_SERVICE_PARALLEL:
@@ -108,6 +111,19 @@ static int svc_cmp(const scan_result *r, const vigie_addr *a, uint16_t port) {
   return r->port < port ? -1 : r->port > port;
 }
 
+/* One port's line with its findings, evaluated here on its final facts
+ * (the stage's end evaluates them again into the services set, where an
+ * evaluation error is reported once). */
+static void svc_print_line(cmd_svc_jsonl *j, const scan_result *r, const scan_facts *facts) {
+  scan_findings *findings = j->exposure != NULL ? scan_findings_new() : NULL;
+  vigie_error ignored;
+  if (findings != NULL)
+    (void)scan_exposure_eval(j->exposure, facts, &r->addr, r->port, time(NULL), findings, &ignored);
+  (void)scan_output_jsonl_findings(j->out, r, j->names, scan_facts_count(facts) > 0 ? facts : NULL,
+                                   findings);
+  scan_findings_free(findings);
+}
+
 /* One finished port: its line, found by bisection over the open results. */
 static void svc_print(const vigie_addr *addr, uint16_t port, const scan_facts *facts, void *user) {
   cmd_svc_jsonl *j = user;
@@ -119,9 +135,7 @@ static void svc_print(const vigie_addr *addr, uint16_t port, const scan_facts *f
     int c = svc_cmp(&r, addr, port);
     if (c == 0) {
       /* A port the stage learnt nothing of prints as discovery saw it. */
-      if (!j->printed[mid])
-        (void)scan_output_jsonl_facts(j->out, &r, j->names,
-                                      scan_facts_count(facts) > 0 ? facts : NULL);
+      if (!j->printed[mid]) svc_print_line(j, &r, facts);
       j->printed[mid] = true;
       fflush(j->out);
       return;
@@ -180,11 +194,76 @@ static vigie_status svc_load(cmd_svc_args *a, vigie_error *err) {
   return status;
 }
 
+/* --exposure-rules DIR must exist; the default folder may be missing (the
+ * catalogue is data a site may not install), which means no rule. */
+static vigie_status svc_load_exposure(cmd_svc_args *a, vigie_log *log, vigie_error *err) {
+  vigie_error missing;
+  char *dir = a->exposure_dir != NULL ? vigie_strdup(a->exposure_dir)
+                                      : vigie_data_path("exposure", &missing);
+  vigie_status status = VIGIE_OK;
+  a->exposure = scan_exposure_rules_new();
+  if (a->exposure == NULL || (a->exposure_dir != NULL && dir == NULL))
+    status = vigie_fail(err, VIGIE_ENOMEM, "out of memory");
+  else if (dir != NULL)
+    status = scan_exposure_load_dir(a->exposure, dir, err);
+  if (status == VIGIE_ENOENT && a->exposure_dir != NULL)
+    vigie_fail(err, status, "--exposure-rules %s: no such folder", a->exposure_dir);
+  else if (status == VIGIE_ENOENT || (status == VIGIE_OK && dir == NULL))
+    status = VIGIE_OK, vigie_log_verbose(log, "no exposure rule folder: no exposure findings");
+  if (status == VIGIE_OK)
+    vigie_log_verbose(log, "%zu exposure rules from %s", scan_exposure_count(a->exposure),
+                      dir != NULL ? dir : "nowhere");
+  vigie_free(dir);
+  return status;
+}
+
+vigie_status cmd_svc_prepare(cmd_svc_args *a, vigie_log *log, vigie_error *err) {
+  vigie_status status = a->probes != NULL ? VIGIE_OK : svc_load(a, err);
+  if (status == VIGIE_OK && a->exposure == NULL) status = svc_load_exposure(a, log, err);
+  return status;
+}
+
+/* Every pair's findings, kept in services for the files; a rule that cannot
+ * read a value is reported once per port, at warning level. */
+static vigie_status svc_exposure(const cmd_svc_args *a, scan_services *services, vigie_log *log,
+                                 size_t counts[SCAN_SEV_COUNT], vigie_error *err) {
+  time_t now = time(NULL);
+  for (size_t i = 0; i < scan_services_count(services); i++) {
+    vigie_addr addr;
+    uint16_t port;
+    vigie_error e;
+    scan_services_at(services, i, &addr, &port, NULL);
+    scan_findings *findings = scan_services_findings(services, i);
+    vigie_status st = scan_exposure_eval(a->exposure, scan_services_facts(services, i), &addr,
+                                         port, now, findings, &e);
+    if (st == VIGIE_ENOMEM) return vigie_fail(err, st, "%s", e.msg);
+    if (st != VIGIE_OK) vigie_log_warn(log, "%s", e.msg);
+    for (size_t k = 0; k < scan_findings_count(findings); k++)
+      counts[scan_findings_at(findings, k)->severity]++;
+  }
+  return VIGIE_OK;
+}
+
+/* "exposure: 5 findings (1 critical, 2 high, 0 medium, 2 low, 0 info)". */
+static void svc_exposure_summary(const cmd_svc_args *a, const size_t counts[SCAN_SEV_COUNT],
+                                 vigie_log *log) {
+  size_t total = 0;
+  for (int s = 0; s < SCAN_SEV_COUNT; s++) total += counts[s];
+  vigie_log_info(log,
+                 "exposure: %zu finding%s (%zu critical, %zu high, %zu medium, %zu low, %zu info) "
+                 "from %zu rules",
+                 total, total == 1 ? "" : "s", counts[SCAN_SEV_CRITICAL], counts[SCAN_SEV_HIGH],
+                 counts[SCAN_SEV_MEDIUM], counts[SCAN_SEV_LOW], counts[SCAN_SEV_INFO],
+                 scan_exposure_count(a->exposure));
+}
+
 vigie_status cmd_svc_run(cmd_svc_args *a, scan_services *services, cmd_svc_jsonl *jsonl,
                          volatile sig_atomic_t *stop, vigie_log *log, scan_svc_stats *stats,
                          vigie_error *err) {
-  vigie_status status = a->probes != NULL ? VIGIE_OK : svc_load(a, err);
+  size_t counts[SCAN_SEV_COUNT] = {0};
+  vigie_status status = cmd_svc_prepare(a, log, err);
   if (status != VIGIE_OK) return status;
+  if (jsonl != NULL) jsonl->exposure = a->exposure;
   scan_svc_config cfg = a->cfg;
   cfg.probes = a->probes;
   cfg.stop = stop;
@@ -198,5 +277,8 @@ vigie_status cmd_svc_run(cmd_svc_args *a, scan_services *services, cmd_svc_jsonl
                  stats->interrupted ? "interrupted" : "done", stats->done, stats->ports,
                  stats->elapsed_s, stats->identified, stats->tls,
                  (unsigned long long)stats->connections);
+  /* An interrupted stage's facts are kept, so are the findings they give. */
+  if (status == VIGIE_OK) status = svc_exposure(a, services, log, counts, err);
+  if (status == VIGIE_OK) svc_exposure_summary(a, counts, log);
   return status;
 }

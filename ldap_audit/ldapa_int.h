@@ -17,55 +17,13 @@ size_t ldapa_dir_mem_bytes(const ldapa_dir *dir);
  * names, DNs and the language's string comparisons are ASCII-folded). */
 bool ldapa_ieq(const char *a, size_t alen, const char *b, size_t blen);
 
-/* ------------------------------------------------ predicate AST */
+/* The predicate limits, under the names the directory code knew them by. */
+#define LDAPA_EXPR_MAX_DEPTH VIGIE_EXPR_MAX_DEPTH
+#define LDAPA_EXPR_MAX_LEN VIGIE_EXPR_MAX_LEN
+#define LDAPA_EXPR_MAX_NODES VIGIE_EXPR_MAX_NODES
 
-/* Limits that keep a hostile rule file from costing stack or memory: the
- * parser nests at most LDAPA_EXPR_MAX_DEPTH levels of "not" and
- * parentheses, and "and"/"or"/"&" chains are n-ary nodes evaluated in a
- * loop, so evaluation depth is bounded by the same number. */
-#define LDAPA_EXPR_MAX_DEPTH 64
-#define LDAPA_EXPR_MAX_LEN 8192
-#define LDAPA_EXPR_MAX_NODES 4096
-
-typedef enum ldapa_node_kind {
-  LDAPA_N_OR,     /* kids: 2 or more */
-  LDAPA_N_AND,    /* kids: 2 or more */
-  LDAPA_N_NOT,    /* kids[0] */
-  LDAPA_N_CMP,    /* kids[0] op kids[1] */
-  LDAPA_N_BITAND, /* kids: 2 or more, left to right */
-  LDAPA_N_NUM,    /* num (durations are numbers of days) */
-  LDAPA_N_STR,    /* str, len */
-  LDAPA_N_BOOL,   /* num 0 or 1 */
-  LDAPA_N_NAME,   /* name: index into the expression's names */
-  LDAPA_N_CALL,   /* fn; kids[0] is a NAME, kids[1..] STR */
-} ldapa_node_kind;
-
+/* The comparison of a check's threshold ("count >= 1"). */
 typedef enum ldapa_cmp_op { LDAPA_EQ, LDAPA_NE, LDAPA_LT, LDAPA_LE, LDAPA_GT, LDAPA_GE } ldapa_cmp_op;
-
-typedef enum ldapa_fn {
-  LDAPA_FN_HAS, LDAPA_FN_COUNT, LDAPA_FN_AGE, LDAPA_FN_CONTAINS, LDAPA_FN_STARTS_WITH,
-  LDAPA_FN_ENDS_WITH, LDAPA_FN_MATCHES, LDAPA_FN_LEN, LDAPA_FN_ANY_OF,
-} ldapa_fn;
-
-typedef struct ldapa_node {
-  ldapa_node_kind kind;
-  ldapa_cmp_op op;
-  ldapa_fn fn;
-  int64_t num;
-  char *str;     /* owned, unescaped; NUL-terminated */
-  size_t len;
-  size_t name;   /* LDAPA_N_NAME */
-  struct ldapa_node **kids; /* owned array; nodes are owned by the expression */
-  size_t nkids;
-} ldapa_node;
-
-struct ldapa_expr {
-  ldapa_node *root;
-  ldapa_node **nodes; /* every node, for freeing */
-  size_t nnodes, nodes_cap;
-  char **names;       /* distinct names read, case-insensitive, first spelling */
-  size_t nnames, names_cap;
-};
 
 /* ------------------------------------------------ rules */
 

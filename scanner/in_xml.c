@@ -266,6 +266,27 @@ static vigie_status si_fact(const si_ctx *c, const xmlNode *node, scan_facts *fa
   return status;
 }
 
+/* One <finding>: the schema checked its attributes. A finding read back
+ * has no title: the rule files hold the texts. */
+static vigie_status si_finding(const si_ctx *c, const xmlNode *node, scan_findings *findings) {
+  xmlChar *rule = xmlGetNoNsProp(node, (const xmlChar *)"rule");
+  xmlChar *sev = xmlGetNoNsProp(node, (const xmlChar *)"severity");
+  xmlChar *conf = xmlGetNoNsProp(node, (const xmlChar *)"confidence");
+  scan_severity severity = SCAN_SEV_INFO;
+  vigie_status status = VIGIE_OK;
+  if (rule == NULL || conf == NULL || !scan_severity_from_name((const char *)sev, &severity))
+    status = vigie_fail(c->err, VIGIE_ESCHEMA, "%s:%ld: <finding>: rule, severity or confidence "
+                        "missing or wrong", c->path, si_line(node));
+  if (status == VIGIE_OK) {
+    status = scan_findings_add(findings, (const char *)rule, severity, (const char *)conf, NULL);
+    if (status != VIGIE_OK) vigie_fail(c->err, status, "%s: out of memory", c->path);
+  }
+  xmlFree(rule);
+  xmlFree(sev);
+  xmlFree(conf);
+  return status;
+}
+
 /* A port's <service>, into the services set (the host's names are in
  * saved->names, from its <hostname> elements). */
 static vigie_status si_service(const si_ctx *c, const xmlNode *port, const scan_result *r) {
@@ -276,9 +297,13 @@ static vigie_status si_service(const si_ctx *c, const xmlNode *port, const scan_
     status = scan_services_add(c->services, &r->addr, r->port, NULL);
     if (status != VIGIE_OK)
       return vigie_fail(c->err, status, "%s: out of memory", c->path);
-    scan_facts *facts = scan_services_facts(c->services, scan_services_count(c->services) - 1);
-    for (const xmlNode *f = sv->children; f != NULL && status == VIGIE_OK; f = f->next)
+    size_t last = scan_services_count(c->services) - 1;
+    scan_facts *facts = scan_services_facts(c->services, last);
+    scan_findings *findings = scan_services_findings(c->services, last);
+    for (const xmlNode *f = sv->children; f != NULL && status == VIGIE_OK; f = f->next) {
       if (si_is(f, "fact")) status = si_fact(c, f, facts);
+      else if (si_is(f, "finding")) status = si_finding(c, f, findings);
+    }
   }
   return status;
 }

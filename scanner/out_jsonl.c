@@ -232,18 +232,45 @@ static void jl_service(jl_line *l, const scan_facts *facts) {
   jl_char(l, '}');
 }
 
-vigie_status scan_output_jsonl_facts(FILE *stream, const scan_result *result,
-                                     const scan_names *names, const scan_facts *facts) {
+/* "findings":[{"rule":...,"severity":...,"confidence":...,"title":...}],
+ * the English title (null when unknown, as for findings read back). */
+static void jl_findings(jl_line *l, const scan_findings *findings) {
+  jl_raw(l, ",\"findings\":[");
+  for (size_t i = 0; i < scan_findings_count(findings); i++) {
+    const scan_finding *f = scan_findings_at(findings, i);
+    jl_raw(l, i > 0 ? ",{\"rule\":" : "{\"rule\":");
+    jl_string(l, f->rule);
+    jl_raw(l, ",\"severity\":");
+    jl_string(l, scan_severity_name(f->severity));
+    jl_raw(l, ",\"confidence\":");
+    jl_string(l, f->confidence);
+    jl_raw(l, ",\"title\":");
+    if (f->title != NULL) jl_bytes(l, f->title, strlen(f->title));
+    else jl_raw(l, "null");
+    jl_char(l, '}');
+  }
+  jl_char(l, ']');
+}
+
+vigie_status scan_output_jsonl_findings(FILE *stream, const scan_result *result,
+                                        const scan_names *names, const scan_facts *facts,
+                                        const scan_findings *findings) {
   jl_line line;
   if (stream == NULL || !jl_valid(result)) return VIGIE_EINVAL;
-  jl_init(&line, facts != NULL);
+  jl_init(&line, facts != NULL || findings != NULL);
   vigie_status status = jl_result(&line, result, names);
   if (status == VIGIE_OK && facts != NULL) jl_service(&line, facts);
+  if (status == VIGIE_OK && scan_findings_count(findings) > 0) jl_findings(&line, findings);
   jl_raw(&line, "}\n");
   if (status == VIGIE_OK && line.failed) status = VIGIE_ENOMEM;
   if (status == VIGIE_OK && fwrite(line.data, 1, line.len, stream) != line.len) status = VIGIE_EIO;
   jl_free(&line);
   return status;
+}
+
+vigie_status scan_output_jsonl_facts(FILE *stream, const scan_result *result,
+                                     const scan_names *names, const scan_facts *facts) {
+  return scan_output_jsonl_findings(stream, result, names, facts, NULL);
 }
 
 vigie_status scan_output_jsonl_named(FILE *stream, const scan_result *result,

@@ -248,12 +248,50 @@ done:
   return status;
 }
 
+/* "EXP-... (severity): title; EXP-... (severity): title" for the script's
+ * output (a finding read back without its title gives its ID alone). */
+static char *nm_findings_text(const scan_findings *findings) {
+  size_t cap = 1;
+  for (size_t i = 0; i < scan_findings_count(findings); i++) {
+    const scan_finding *f = scan_findings_at(findings, i);
+    cap += strlen(f->rule) + strlen(f->title ? f->title : "") + 32;
+  }
+  char *text = vigie_malloc(cap);
+  size_t n = 0;
+  for (size_t i = 0; text != NULL && i < scan_findings_count(findings); i++) {
+    const scan_finding *f = scan_findings_at(findings, i);
+    n += (size_t)snprintf(text + n, cap - n, "%s%s (%s)%s%s", i > 0 ? "; " : "", f->rule,
+                          scan_severity_name(f->severity), f->title ? ": " : "",
+                          f->title ? f->title : "");
+  }
+  if (text != NULL && n == 0) text[0] = '\0';
+  return text;
+}
+
+/* <script id="vigie-exposure" output="..."/>: nmap's place for what a
+ * script concluded about a port, which ndiff and nmap.xsl show. */
+static vigie_status nm_findings(vigie_xmlw *w, const scan_findings *findings) {
+  char *text = nm_findings_text(findings);
+  vigie_status status = text != NULL ? VIGIE_OK : VIGIE_ENOMEM;
+  if (status != VIGIE_OK) goto done;
+  NM_TRY(vigie_xmlw_start(w, "script"));
+  NM_TRY(vigie_xmlw_attr(w, "id", "vigie-exposure"));
+  NM_TRY(vigie_xmlw_attr(w, "output", text));
+  status = vigie_xmlw_end(w);
+done:
+  vigie_free(text);
+  return status;
+}
+
 static vigie_status nm_port(vigie_xmlw *w, const scan_meta *meta, const scan_result *r) {
   const char *service = meta->portdb != NULL ? vigie_portdb_name(meta->portdb, r->port) : NULL;
   const scan_facts *facts = r->state == SCAN_STATE_OPEN
                                 ? scan_services_find(meta->services, &r->addr, r->port)
                                 : NULL;
   if (facts != NULL && scan_facts_get(facts, "service") == NULL) facts = NULL;
+  const scan_findings *findings =
+      r->state == SCAN_STATE_OPEN ? scan_services_find_findings(meta->services, &r->addr, r->port)
+                                  : NULL;
   vigie_status status;
   NM_TRY(vigie_xmlw_start(w, "port"));
   NM_TRY(vigie_xmlw_attr(w, "protocol", "tcp"));
@@ -273,6 +311,7 @@ static vigie_status nm_port(vigie_xmlw *w, const scan_meta *meta, const scan_res
     NM_TRY(vigie_xmlw_attr(w, "conf", "3"));
     NM_TRY(vigie_xmlw_end(w));
   }
+  if (findings != NULL) NM_TRY(nm_findings(w, findings));
   NM_TRY(vigie_xmlw_end(w));
   status = nm_nl(w);
 done:

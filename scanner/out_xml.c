@@ -246,8 +246,23 @@ static vigie_status sx_service_attr(vigie_xmlw *w, const scan_facts *facts, cons
   return v != NULL ? vigie_xmlw_attr(w, attr, v) : VIGIE_OK;
 }
 
-/* <service name product version confidence tls> with every fact inside. */
-static vigie_status sx_service(vigie_xmlw *w, const scan_facts *facts) {
+/* <finding rule severity confidence/>: the rule's texts stay in its file. */
+static vigie_status sx_finding(vigie_xmlw *w, const scan_finding *f) {
+  vigie_status status;
+  SX_TRY(vigie_xmlw_start(w, "finding"));
+  SX_TRY(vigie_xmlw_attr(w, "rule", f->rule));
+  SX_TRY(vigie_xmlw_attr(w, "severity", scan_severity_name(f->severity)));
+  SX_TRY(vigie_xmlw_attr(w, "confidence", f->confidence));
+  SX_TRY(vigie_xmlw_end(w));
+  status = sx_nl(w);
+done:
+  return status;
+}
+
+/* <service name product version confidence tls> with every fact inside,
+ * then the findings. facts may be NULL for a port only findings speak of. */
+static vigie_status sx_service(vigie_xmlw *w, const scan_facts *facts,
+                               const scan_findings *findings) {
   const char *name, *value, *confidence = scan_facts_get(facts, "confidence");
   size_t len;
   vigie_status status;
@@ -261,6 +276,8 @@ static vigie_status sx_service(vigie_xmlw *w, const scan_facts *facts) {
   SX_TRY(sx_nl(w));
   for (size_t i = 0; scan_facts_at(facts, i, &name, &value, &len); i++)
     SX_TRY(sx_fact(w, name, value, len));
+  for (size_t i = 0; i < scan_findings_count(findings); i++)
+    SX_TRY(sx_finding(w, scan_findings_at(findings, i)));
   SX_TRY(vigie_xmlw_end(w));
   status = sx_nl(w);
 done:
@@ -268,9 +285,10 @@ done:
 }
 
 static vigie_status sx_port(vigie_xmlw *w, const scan_meta *meta, const scan_result *r) {
-  const scan_facts *facts = r->state == SCAN_STATE_OPEN
-                                ? scan_services_find(meta->services, &r->addr, r->port)
-                                : NULL;
+  bool open = r->state == SCAN_STATE_OPEN;
+  const scan_facts *facts = open ? scan_services_find(meta->services, &r->addr, r->port) : NULL;
+  const scan_findings *findings =
+      open ? scan_services_find_findings(meta->services, &r->addr, r->port) : NULL;
   vigie_status status;
   SX_TRY(vigie_xmlw_start(w, "port"));
   SX_TRY(vigie_xmlw_attrf(w, "number", "%u", r->port));
@@ -281,9 +299,9 @@ static vigie_status sx_port(vigie_xmlw *w, const scan_meta *meta, const scan_res
    * broken clock: both are left out rather than losing the whole file. */
   if (r->time_us > 0 && r->time_us / 1000000 <= SX_MAX_SECONDS)
     SX_TRY(sx_time_attr(w, "time", r->time_us));
-  if (facts != NULL) {
+  if (facts != NULL || findings != NULL) {
     SX_TRY(sx_nl(w));
-    SX_TRY(sx_service(w, facts));
+    SX_TRY(sx_service(w, facts, findings));
   }
   SX_TRY(vigie_xmlw_end(w));
   status = sx_nl(w);

@@ -12,6 +12,7 @@ typedef struct ss_entry {
   uint16_t port;
   char *host_name;   /* owned, may be NULL */
   scan_facts *facts; /* owned */
+  scan_findings *findings; /* owned: exposure findings */
 } ss_entry;
 
 struct scan_services {
@@ -29,6 +30,7 @@ scan_services *scan_services_new(void) {
 static void ss_entry_free(ss_entry *e) {
   vigie_free(e->host_name);
   scan_facts_free(e->facts);
+  scan_findings_free(e->findings);
 }
 
 void scan_services_free(scan_services *services) {
@@ -61,11 +63,12 @@ vigie_status scan_services_add(scan_services *services, const vigie_addr *addr, 
     if (items == NULL) return VIGIE_ENOMEM;
     services->items = items, services->cap = cap;
   }
-  ss_entry e = {.addr = *addr, .port = port, .facts = scan_facts_new()};
+  ss_entry e = {.addr = *addr, .port = port, .facts = scan_facts_new(),
+                .findings = scan_findings_new()};
   e.addr.v4 = addr->family == AF_INET ? addr->v4 : 0;
   e.addr.v6 = addr->family == AF_INET6 ? addr->v6 : 0;
   if (host_name != NULL) e.host_name = vigie_strdup(host_name);
-  if (e.facts == NULL || (host_name != NULL && e.host_name == NULL)) {
+  if (e.facts == NULL || e.findings == NULL || (host_name != NULL && e.host_name == NULL)) {
     ss_entry_free(&e);
     return VIGIE_ENOMEM;
   }
@@ -114,20 +117,36 @@ scan_facts *scan_services_facts(scan_services *services, size_t i) {
   return services != NULL && i < services->n ? services->items[i].facts : NULL;
 }
 
-const scan_facts *scan_services_find(const scan_services *services, const vigie_addr *addr,
-                                     uint16_t port) {
+scan_findings *scan_services_findings(scan_services *services, size_t i) {
+  return services != NULL && i < services->n ? services->items[i].findings : NULL;
+}
+
+static const ss_entry *ss_find(const scan_services *services, const vigie_addr *addr,
+                               uint16_t port) {
   if (services == NULL || !services->sorted || addr == NULL) return NULL;
   size_t lo = 0, hi = services->n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     const ss_entry *e = &services->items[mid];
     int c = ss_compare_key(&e->addr, e->port, addr, port);
-    if (c == 0) return scan_facts_count(e->facts) > 0 ? e->facts : NULL;
+    if (c == 0) return e;
     if (c < 0)
       lo = mid + 1;
     else
       hi = mid;
   }
   return NULL;
+}
+
+const scan_facts *scan_services_find(const scan_services *services, const vigie_addr *addr,
+                                     uint16_t port) {
+  const ss_entry *e = ss_find(services, addr, port);
+  return e != NULL && scan_facts_count(e->facts) > 0 ? e->facts : NULL;
+}
+
+const scan_findings *scan_services_find_findings(const scan_services *services,
+                                                 const vigie_addr *addr, uint16_t port) {
+  const ss_entry *e = ss_find(services, addr, port);
+  return e != NULL && scan_findings_count(e->findings) > 0 ? e->findings : NULL;
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "vigie/status.h"
 
@@ -281,6 +282,70 @@ FILE *vigie_afile_stream(vigie_afile *f);
 vigie_status vigie_afile_commit(vigie_afile *f, vigie_error *err);
 /** Remove the temporary file and free f (f may be NULL). */
 void vigie_afile_abort(vigie_afile *f);
+
+/* ---------------------------------------------------------- predicates */
+
+/* The predicate language of rule files (doc/rules-language.md), shared by
+ * the directory rules (ldap_audit) and the exposure rules (scanner). The
+ * language reads named values through a lookup callback, so it knows
+ * nothing of LDAP entries or service facts.
+ * Ownership: vigie_expr_parse returns an expression the caller frees with
+ * vigie_expr_free; names and values handed out are borrowed (see each). */
+/* Limits that keep a hostile rule file from costing stack or memory: the
+ * parser nests at most VIGIE_EXPR_MAX_DEPTH levels of "not" and
+ * parentheses, and "and"/"or"/"&" chains are n-ary nodes evaluated in a
+ * loop, so evaluation depth is bounded by the same number. */
+#define VIGIE_EXPR_MAX_DEPTH 64
+#define VIGIE_EXPR_MAX_LEN 8192
+#define VIGIE_EXPR_MAX_NODES 4096
+
+typedef struct vigie_expr vigie_expr;
+
+/** One value of a name: bytes, NUL-terminated after len, may hold NULs. */
+typedef struct vigie_expr_value {
+  const char *data;
+  size_t len;
+} vigie_expr_value;
+
+/** Lookup of a name's values during an evaluation.
+ * \param[in] ctx    the caller's pointer given to vigie_expr_eval
+ * \param[in] name   a name of the predicate, spelled as first written
+ * \param[out] values the values, borrowed until vigie_expr_eval returns
+ * 
+eturn how many values (0: the name is absent). */
+typedef size_t (*vigie_expr_lookup_fn)(void *ctx, const char *name,
+                                       const vigie_expr_value **values);
+
+/** Parse a predicate.
+ * \param[out] out     the expression; caller frees with vigie_expr_free
+ * \param[out] column  may be NULL; on a syntax error, the 1-based column
+ * 
+eturn VIGIE_OK; VIGIE_ESYNTAX with err "column N: expected X, found Y";
+ *   VIGIE_ETOOBIG over the length, node or nesting limits; VIGIE_ENOMEM. */
+vigie_status vigie_expr_parse(const char *text, vigie_expr **out, size_t *column,
+                              vigie_error *err);
+void vigie_expr_free(vigie_expr *expr);
+/** The names the predicate reads, distinct ignoring case, in order of first
+ * appearance. 
+eturn borrowed, valid while expr lives. */
+size_t vigie_expr_name_count(const vigie_expr *expr);
+const char *vigie_expr_name_at(const vigie_expr *expr, size_t i);
+/** Evaluate expr, each name's values read through lookup(ctx, ...), ages
+ * counted up to now.
+ * \param[out] read    NULL, or vigie_expr_name_count(expr) flags: set true
+ *   for each name whose values the evaluation looked at (the evidence)
+ * \param[out] result  whether the values satisfy expr
+ * 
+eturn VIGIE_OK, or VIGIE_ESYNTAX when a value cannot be interpreted
+ *   (a bitwise AND on a non-number, an age of a malformed time), err naming
+ *   the name and the value. */
+vigie_status vigie_expr_eval(const vigie_expr *expr, vigie_expr_lookup_fn lookup, void *ctx,
+                             time_t now, bool *read, bool *result, vigie_error *err);
+/** Compare two dotted numeric versions field by field ("9.2p1" reads as
+ * 9.2, missing fields are 0). 
+eturn false when either does not start with
+ * a digit; else true with *cmp <0, 0 or >0. */
+bool vigie_version_cmp(const char *a, size_t alen, const char *b, size_t blen, int *cmp);
 
 /* ------------------------------------------------------------- data files */
 

@@ -71,10 +71,10 @@ typedef enum ldapa_read_state {
   LDAPA_READ_DENIED,        /* nothing could be read */
 } ldapa_read_state;
 
-typedef struct ldapa_value {
-  const char *data; /* NUL-terminated after len bytes, may hold NULs inside */
-  size_t len;
-} ldapa_value;
+/* An attribute value: the core's predicate value (data NUL-terminated after
+ * len bytes, may hold NULs inside), so the shared predicate language reads
+ * the store's values without copying. */
+typedef vigie_expr_value ldapa_value;
 
 typedef struct ldapa_dir ldapa_dir;
 typedef struct ldapa_obj ldapa_obj;
@@ -201,8 +201,9 @@ vigie_status ldapa_collect(const ldapa_conn_opts *opts, const char *const *const
 
 /* ------------------------------------------------------------ rules */
 
-/* The predicate language of doc/rules-language.md. */
-typedef struct ldapa_expr ldapa_expr;
+/* The predicate language of doc/rules-language.md: the core's vigie_expr,
+ * with the names read from a directory entry (its attributes and facts). */
+typedef struct vigie_expr ldapa_expr;
 
 /** Parse a predicate.
  * \param[out] out     the expression; caller frees with ldapa_expr_free

@@ -293,6 +293,113 @@ size_t scan_probes_text(const uint8_t *answer, size_t len, char *text);
  * \return false on a bad escape; out holds up to cap bytes. */
 bool scan_probes_unescape(const char *text, uint8_t *out, size_t cap, size_t *len);
 
+/* ------------------------------------------------------ exposure rules */
+
+/* Exposure rules (doc/exposure-rules.md): XML files validated against
+ * rules/exposure-rules.xsd, each rule a predicate of the core language
+ * (vigie_expr) over one open port's service facts plus the synthetic names
+ * port, address, ip_version and transport. A match is a finding.
+ * Ownership: a rule set from scan_exposure_rules_new is freed with
+ * scan_exposure_rules_free; rules and their texts are borrowed from it. */
+typedef enum scan_severity {
+  SCAN_SEV_INFO = 0,
+  SCAN_SEV_LOW,
+  SCAN_SEV_MEDIUM,
+  SCAN_SEV_HIGH,
+  SCAN_SEV_CRITICAL,
+} scan_severity;
+#define SCAN_SEV_COUNT 5
+
+/** "info" ... "critical". \return static text, do not free. */
+const char *scan_severity_name(scan_severity sev);
+/** \return false for a name that is not one of the five. */
+bool scan_severity_from_name(const char *name, scan_severity *out);
+
+typedef struct scan_exposure_rules scan_exposure_rules;
+typedef struct scan_exposure_rule scan_exposure_rule;
+
+/** \return an empty set, or NULL on ENOMEM. */
+scan_exposure_rules *scan_exposure_rules_new(void);
+void scan_exposure_rules_free(scan_exposure_rules *rules);
+/** Load one file: safe XML reader, rules/exposure-rules.xsd, then the
+ * checks the schema cannot make (texts in fr and en, one <match>, the
+ * predicate parses, IDs unique across every file loaded). A file that
+ * fails adds nothing.
+ * \return VIGIE_OK; VIGIE_ESCHEMA/ESYNTAX/EXML... with err "FILE:LINE: what";
+ *   VIGIE_ENOENT, VIGIE_ENOMEM. */
+vigie_status scan_exposure_load_file(scan_exposure_rules *rules, const char *path,
+                                     vigie_error *err);
+/** The same on memory; name is used in messages (NULL: "(memory)"). */
+vigie_status scan_exposure_load_memory(scan_exposure_rules *rules, const char *data, size_t len,
+                                       const char *name, vigie_error *err);
+/** Every *.xml of dir in name order; every file is tried, the first error
+ * is returned. \return VIGIE_ENOENT when dir does not exist. */
+vigie_status scan_exposure_load_dir(scan_exposure_rules *rules, const char *dir,
+                                    vigie_error *err);
+size_t scan_exposure_count(const scan_exposure_rules *rules);
+/** The i-th rule in load order, or NULL. Borrowed from rules. */
+const scan_exposure_rule *scan_exposure_at(const scan_exposure_rules *rules, size_t i);
+/** The rule with this ID, or NULL. Borrowed from rules. */
+const scan_exposure_rule *scan_exposure_find(const scan_exposure_rules *rules, const char *id);
+
+/* A rule's fields, borrowed from its set. */
+const char *scan_exposure_rule_id(const scan_exposure_rule *rule);
+scan_severity scan_exposure_rule_severity(const scan_exposure_rule *rule);
+const char *scan_exposure_rule_category(const scan_exposure_rule *rule);
+/** "confirmed", "banner", or NULL when the finding takes the service's. */
+const char *scan_exposure_rule_confidence(const scan_exposure_rule *rule);
+/** field "title", "description" or "remediation"; lang "fr" or "en".
+ * \return NULL for another field or language. */
+const char *scan_exposure_rule_text(const scan_exposure_rule *rule, const char *field,
+                                    const char *lang);
+/** The <match where="..."> predicate as written. */
+const char *scan_exposure_rule_where(const scan_exposure_rule *rule);
+/** The file the rule came from, and its line in *line (may be NULL). */
+const char *scan_exposure_rule_source(const scan_exposure_rule *rule, int *line);
+size_t scan_exposure_rule_reference_count(const scan_exposure_rule *rule);
+/** The i-th reference's text, with its kind and href (each may be NULL).
+ * \return NULL past the end. */
+const char *scan_exposure_rule_reference_at(const scan_exposure_rule *rule, size_t i,
+                                            const char **kind, const char **href);
+
+/* ------------------------------------------------------------ findings */
+
+/* What a rule found on one port, as the outputs print it. Its strings are
+ * copies, so findings outlive the rule set (and come back from a saved
+ * scan XML without one). */
+typedef struct scan_finding {
+  const char *rule;        /* "EXP-RDP-002" */
+  scan_severity severity;
+  const char *confidence;  /* "confirmed" or "banner" */
+  const char *title;       /* English title; NULL when read back from a scan XML */
+} scan_finding;
+
+typedef struct scan_findings scan_findings;
+
+/** \return an empty list, or NULL on ENOMEM. */
+scan_findings *scan_findings_new(void);
+void scan_findings_free(scan_findings *findings);
+/** Add a finding; the strings are copied (title may be NULL).
+ * \return VIGIE_ENOMEM, VIGIE_EINVAL for a NULL rule or confidence. */
+vigie_status scan_findings_add(scan_findings *findings, const char *rule, scan_severity severity,
+                               const char *confidence, const char *title);
+size_t scan_findings_count(const scan_findings *findings);
+/** The i-th finding, borrowed from findings, or NULL past the end. */
+const scan_finding *scan_findings_at(const scan_findings *findings, size_t i);
+
+/** Evaluate every rule on one open port: facts (NULL or empty: the port
+ * has none, and only rules naming nothing but port, address, ip_version
+ * and transport can match) plus the synthetic names; ages counted to now.
+ * Each match adds one finding to out, with the rule's confidence or else
+ * the port's "confidence" fact (else "banner": nothing proved the service).
+ * A rule whose evaluation fails (a value it cannot read) adds nothing; the
+ * others are still evaluated.
+ * \return VIGIE_OK; VIGIE_ENOMEM; or the first rule's evaluation error,
+ *   err naming the rule and the value. */
+vigie_status scan_exposure_eval(const scan_exposure_rules *rules, const scan_facts *facts,
+                                const vigie_addr *addr, uint16_t port, time_t now,
+                                scan_findings *out, vigie_error *err);
+
 /* ------------------------------------------------- service stage targets */
 
 /* The (address, port) pairs the service stage looks at, each with its
@@ -319,6 +426,13 @@ scan_facts *scan_services_facts(scan_services *services, size_t i);
  * the stage found nothing (no fact). Borrowed. */
 const scan_facts *scan_services_find(const scan_services *services, const vigie_addr *addr,
                                      uint16_t port);
+/** The i-th pair's exposure findings (an empty list until evaluated), or
+ * NULL past the end. Borrowed from services. */
+scan_findings *scan_services_findings(scan_services *services, size_t i);
+/** A sorted set's findings for (addr, port), or NULL when not there or
+ * when there are none. Borrowed. */
+const scan_findings *scan_services_find_findings(const scan_services *services,
+                                                 const vigie_addr *addr, uint16_t port);
 
 /* ------------------------------------------------------ service stage */
 
@@ -828,6 +942,12 @@ vigie_status scan_output_jsonl(FILE *stream, const scan_result *result);
  * UTF-8 as U+FFFD. */
 vigie_status scan_output_jsonl_facts(FILE *stream, const scan_result *result,
                                      const scan_names *names, const scan_facts *facts);
+/** The same with the port's exposure findings when there are some (may be
+ * NULL): "findings":[{"rule":...,"severity":...,"confidence":...,
+ * "title":...}], the English title or null when unknown. */
+vigie_status scan_output_jsonl_findings(FILE *stream, const scan_result *result,
+                                        const scan_names *names, const scan_facts *facts,
+                                        const scan_findings *findings);
 
 /** The same with "hostnames":["..."] after "ip" when names (sorted, may be
  * NULL) knows names of the address; names that would make the line longer

@@ -23,7 +23,7 @@ expect() {
   fi
 }
 
-echo "1..82"
+echo "1..95"
 expect "--help exits 0" 0 "" -- --help
 grep -q "^Usage: vigie" "$tmp/out" && ok "--help prints usage on stdout" || not_ok "--help prints usage on stdout"
 grep -q "targets" "$tmp/out" && ok "--help lists the targets command" || not_ok "--help lists the targets command"
@@ -123,6 +123,32 @@ expect "targets -n --count counts a name as one address" 0 "" -- targets -n --co
 grep -q "^probes: 5$" "$tmp/out" && ok "-n: probes = (4 + 1 name) x 1" || { not_ok "-n: probes = (4 + 1 name) x 1"; sed 's/^/#   /' "$tmp/out"; }
 expect "scan -n with a host name is refused" 2 'given with -n' -- scan -n --connect -p 80 host.example.org
 expect "--dns-servers with a name is refused" 2 '"ns.example.org"' -- targets --dns-servers ns.example.org host.example.org
+# Exposure rules: validate tells the kinds apart by namespace; list --kind;
+# --exposure-rules must name a folder and a broken file stops the command
+# before it sends anything; a port-only rule gives a finding on a port with
+# no facts (nothing listens on 127.0.0.1:9: only loopback is touched).
+xdata="$data/exposure"
+expect "rules validate of an exposure and a directory file" 0 "" -- rules validate "$xdata/good/sample.xml" "$data/rules/good/ad-sample.xml"
+[ "$(grep -c ': OK$' "$tmp/out")" -eq 2 ] && ok "rules validate prints OK for both kinds" || not_ok "rules validate prints OK for both kinds"
+expect "rules validate of a bad exposure predicate names file, line and column" 2 \
+  'predicate-syntax.xml:10: rule EXP-BAD-001: where="service = ": column 11' -- rules validate "$xdata/bad/predicate-syntax.xml"
+expect "rules validate of a file of no known namespace" 2 'bad-probes.xml:1: not a rule file' -- \
+  rules validate "$xdata/good/sample.xml" "$tmp/bad-probes.xml"
+grep -q 'sample.xml: OK$' "$tmp/out" && ok "rules validate goes on after the foreign file" || not_ok "rules validate goes on after the foreign file"
+expect "rules list --kind exposure" 0 "" -- rules list --kind exposure --rules "$xdata/good" --lang fr
+grep -q '^EXP-TRDP-001 *remote-admin *critical *service *Bureau à distance sans NLA$' "$tmp/out" && ! grep -q '^T-' "$tmp/out" \
+  && ok "rules list shows the exposure rules only, in French" || { not_ok "rules list shows the exposure rules only, in French"; sed 's/^/#   /' "$tmp/out"; }
+expect "rules list --kind of an unknown kind" 2 '"web": exposure or directory' -- rules list --kind web
+expect "services --exposure-rules of a missing folder" 2 'no-such-folder' -- services --exposure-rules "$tmp/no-such-folder" 127.0.0.1:9
+expect "services --exposure-rules with a broken file names its line" 2 'bad-category.xml:3: ' -- \
+  services --exposure-rules "$xdata/bad" 127.0.0.1:9
+expect "services with a port-only exposure rule" 0 'exposure: 1 finding (0 critical, 0 high, 0 medium, 0 low, 1 info) from 1 rules' -- \
+  services --exposure-rules "$xdata/port9" --service-timeout 2 -o "$tmp/p9.xml" 127.0.0.1:9
+grep -q '<finding rule="EXP-TDISCARD-001" severity="info" confidence="banner"/>' "$tmp/p9.xml" \
+  && ok "the finding is in the scan XML" || not_ok "the finding is in the scan XML"
+mkdir -p "$tmp/rules-no-exposure" && cp "$VIGIE_RULES_DIR"/*.xsd "$VIGIE_RULES_DIR"/*.xml "$VIGIE_RULES_DIR"/ports.tsv "$tmp/rules-no-exposure/"
+VIGIE_RULES_DIR="$tmp/rules-no-exposure" expect "services without a default exposure folder" 0 'exposure: 0 findings' -- \
+  services --service-timeout 2 127.0.0.1:9
 expect "--dns-servers with an empty item is refused" 2 'expected addresses separated by commas' -- targets --dns-servers 127.0.0.1,,127.0.0.2 host.example.org
 expect "scan --help documents the DNS options" 0 "" -- scan --help
 grep -q -- "--no-ptr" "$tmp/out" && grep -q -- "--dns-servers" "$tmp/out" && grep -q -- "--skip-unresolved" "$tmp/out" \

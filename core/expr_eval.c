@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ldap_audit/ldapa_int.h"
-#include "vigie/ldap_audit.h"
+#include "core/expr_int.h"
+#include "vigie/core.h"
 
 typedef enum ev_kind { EV_ABSENT, EV_BOOL, EV_NUM, EV_STR, EV_ATTR } ev_kind;
 
@@ -21,7 +21,7 @@ typedef struct ev_val {
   int64_t num;              /* EV_NUM; EV_BOOL 0/1 */
   const char *str;          /* EV_STR */
   size_t len;
-  const ldapa_value *vals;  /* EV_ATTR */
+  const vigie_expr_value *vals;  /* EV_ATTR */
   size_t nvals;
   size_t name;              /* EV_ATTR: the name index, for messages */
 } ev_val;
@@ -37,15 +37,16 @@ typedef struct ev_item {
 } ev_item;
 
 typedef struct ev_ctx {
-  const ldapa_expr *expr;
-  const ldapa_obj *obj;
+  const vigie_expr *expr;
+  vigie_expr_lookup_fn lookup;
+  void *lookup_ctx;
   time_t now;
   bool *read;
   vigie_error *err;
 } ev_ctx;
 
-static vigie_status ev_value(ev_ctx *c, const ldapa_node *n, ev_val *out);
-static vigie_status ev_cond(ev_ctx *c, const ldapa_node *n, bool *out);
+static vigie_status ev_value(ev_ctx *c, const vigie_expr_node *n, ev_val *out);
+static vigie_status ev_cond(ev_ctx *c, const vigie_expr_node *n, bool *out);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -84,7 +85,7 @@ static vigie_status ev_bad_value(ev_ctx *c, size_t name, const char *s, size_t l
 }
 
 static bool ev_str_truthy(const char *s, size_t len) {
-  return !ldapa_ieq(s, len, "FALSE", 5) && !(len == 1 && s[0] == '0');
+  return !vigie_expr_ieq(s, len, "FALSE", 5) && !(len == 1 && s[0] == '0');
 }
 
 static bool ev_truthy(const ev_val *v) {
@@ -138,14 +139,14 @@ static int ev_item_cmp(const ev_item *a, const ev_item *b) {
 
 /* ------------------------------------------------------------ comparison */
 
-static bool ev_op_holds(ldapa_cmp_op op, int r) {
+static bool ev_op_holds(vigie_expr_op op, int r) {
   switch (op) {
-  case LDAPA_EQ: return r == 0;
-  case LDAPA_NE: return r != 0;
-  case LDAPA_LT: return r < 0;
-  case LDAPA_LE: return r <= 0;
-  case LDAPA_GT: return r > 0;
-  case LDAPA_GE: return r >= 0;
+  case VIGIE_EXPR_EQ: return r == 0;
+  case VIGIE_EXPR_NE: return r != 0;
+  case VIGIE_EXPR_LT: return r < 0;
+  case VIGIE_EXPR_LE: return r <= 0;
+  case VIGIE_EXPR_GT: return r > 0;
+  case VIGIE_EXPR_GE: return r >= 0;
   }
   return false;
 }
@@ -153,7 +154,7 @@ static bool ev_op_holds(ldapa_cmp_op op, int r) {
 /* Any pair of candidates satisfies op; "!=" holds when both sides are
  * present and no pair is equal (so it is the negation of "=" on present
  * values, and false on an absent one like every comparison). */
-static vigie_status ev_compare(ev_ctx *c, const ldapa_node *n, bool *out) {
+static vigie_status ev_compare(ev_ctx *c, const vigie_expr_node *n, bool *out) {
   ev_val l, r;
   vigie_status status = ev_value(c, n->kids[0], &l);
   if (status == VIGIE_OK) status = ev_value(c, n->kids[1], &r);
@@ -167,11 +168,11 @@ static vigie_status ev_compare(ev_ctx *c, const ldapa_node *n, bool *out) {
     for (size_t j = 0; j < nr && !*out; j++) {
       ev_item_at(&r, j, &b);
       int cmp = ev_item_cmp(&a, &b);
-      if (n->op == LDAPA_NE) any_equal |= cmp == 0;
+      if (n->op == VIGIE_EXPR_NE) any_equal |= cmp == 0;
       else *out = ev_op_holds(n->op, cmp);
     }
   }
-  if (n->op == LDAPA_NE) *out = nl > 0 && nr > 0 && !any_equal;
+  if (n->op == VIGIE_EXPR_NE) *out = nl > 0 && nr > 0 && !any_equal;
   return VIGIE_OK;
 }
 
@@ -192,7 +193,7 @@ static vigie_status ev_first_int(ev_ctx *c, const ev_val *v, bool *present, int6
 }
 
 /* The AND of the first values of kids[from..]; *present false if one is absent. */
-static vigie_status ev_mask(ev_ctx *c, const ldapa_node *n, size_t from, bool *present,
+static vigie_status ev_mask(ev_ctx *c, const vigie_expr_node *n, size_t from, bool *present,
                             int64_t *mask) {
   *mask = -1;
   *present = true;
@@ -208,7 +209,7 @@ static vigie_status ev_mask(ev_ctx *c, const ldapa_node *n, size_t from, bool *p
 }
 
 /* As a condition: any value of the first operand has a bit of the mask. */
-static vigie_status ev_bitand_cond(ev_ctx *c, const ldapa_node *n, bool *out) {
+static vigie_status ev_bitand_cond(ev_ctx *c, const vigie_expr_node *n, bool *out) {
   ev_val left;
   bool present;
   int64_t mask;
@@ -220,7 +221,8 @@ static vigie_status ev_bitand_cond(ev_ctx *c, const ldapa_node *n, bool *out) {
     ev_item it;
     ev_item_at(&left, i, &it);
     if (!it.is_int) {
-      if (left.kind == EV_ATTR) return ev_bad_value(c, left.name, it.s, it.len, "an integer for '&'");
+      if (left.kind == EV_ATTR)
+        return ev_bad_value(c, left.name, it.s, it.len, "an integer for '&'");
       return vigie_fail(c->err, VIGIE_ESYNTAX, "\"%.*s\" is not an integer for '&'", (int)it.len,
                         it.s);
     }
@@ -272,7 +274,7 @@ static bool ev_gentime(const char *s, size_t len, time_t *out) {
 static bool ev_time(const char *s, size_t len, bool *never, time_t *out) {
   int64_t v;
   *never = false;
-  if (ldapa_ieq(s, len, "never", 5)) return *never = true;
+  if (vigie_expr_ieq(s, len, "never", 5)) return *never = true;
   if (len > 0 && isdigit((unsigned char)s[0]) && ev_parse_int(s, len, &v)) {
     if (v == 0 || v == INT64_MAX) return *never = true;
     if (v >= INT64_C(1000000000000)) *out = (time_t)(v / 10000000 - INT64_C(11644473600));
@@ -295,8 +297,8 @@ static int64_t ev_days(time_t now, time_t t) {
 static bool ev_glob(const char *p, size_t plen, const char *s, size_t slen) {
   size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
   while (si < slen) {
-    if (pi < plen && (p[pi] == '?' ||
-                      (p[pi] != '*' && tolower((unsigned char)p[pi]) == tolower((unsigned char)s[si])))) {
+    if (pi < plen && (p[pi] == '?' || (p[pi] != '*' && tolower((unsigned char)p[pi]) ==
+                                                           tolower((unsigned char)s[si])))) {
       pi++, si++;
     } else if (pi < plen && p[pi] == '*') {
       star = pi++, mark = si;
@@ -310,28 +312,35 @@ static bool ev_glob(const char *p, size_t plen, const char *s, size_t slen) {
   return pi == plen;
 }
 
-static bool ev_text_match(ldapa_fn fn, const ldapa_value *v, const ldapa_node *arg) {
+static bool ev_text_match(vigie_expr_fn fn, const vigie_expr_value *v, const vigie_expr_node *arg) {
   const char *s = v->data, *t = arg->str;
   size_t n = v->len, m = arg->len;
   switch (fn) {
-  case LDAPA_FN_CONTAINS:
+  case VIGIE_EXPR_FN_CONTAINS:
     for (size_t i = 0; i + m <= n; i++)
-      if (ldapa_ieq(s + i, m, t, m)) return true;
+      if (vigie_expr_ieq(s + i, m, t, m)) return true;
     return false;
-  case LDAPA_FN_STARTS_WITH: return n >= m && ldapa_ieq(s, m, t, m);
-  case LDAPA_FN_ENDS_WITH: return n >= m && ldapa_ieq(s + n - m, m, t, m);
-  case LDAPA_FN_MATCHES: return ev_glob(t, m, s, n);
-  case LDAPA_FN_ANY_OF: return ldapa_ieq(s, n, t, m);
-  case LDAPA_FN_HAS:
-  case LDAPA_FN_COUNT:
-  case LDAPA_FN_AGE:
-  case LDAPA_FN_LEN: return false;
+  case VIGIE_EXPR_FN_STARTS_WITH: return n >= m && vigie_expr_ieq(s, m, t, m);
+  case VIGIE_EXPR_FN_ENDS_WITH: return n >= m && vigie_expr_ieq(s + n - m, m, t, m);
+  case VIGIE_EXPR_FN_MATCHES: return ev_glob(t, m, s, n);
+  case VIGIE_EXPR_FN_ANY_OF: return vigie_expr_ieq(s, n, t, m);
+  case VIGIE_EXPR_FN_VERSION_LT:
+  case VIGIE_EXPR_FN_VERSION_GE: {
+    int cmp;
+    if (!vigie_version_cmp(s, n, t, m, &cmp)) return false;
+    return fn == VIGIE_EXPR_FN_VERSION_LT ? cmp < 0 : cmp >= 0;
+  }
+  case VIGIE_EXPR_FN_HAS:
+  case VIGIE_EXPR_FN_COUNT:
+  case VIGIE_EXPR_FN_AGE:
+  case VIGIE_EXPR_FN_LEN: return false;
   }
   return false;
 }
 
-/* contains, starts_with, ends_with, matches, any_of: any value, any string. */
-static void ev_text_fn(const ldapa_node *n, const ev_val *a, ev_val *out) {
+/* contains, starts_with, ends_with, matches, any_of, version_lt, version_ge:
+ * any value, any string. */
+static void ev_text_fn(const vigie_expr_node *n, const ev_val *a, ev_val *out) {
   out->kind = EV_BOOL, out->num = 0;
   for (size_t i = 0; i < a->nvals && !out->num; i++)
     for (size_t k = 1; k < n->nkids && !out->num; k++)
@@ -343,7 +352,7 @@ static vigie_status ev_age(ev_ctx *c, const ev_val *a, ev_val *out) {
   time_t t;
   out->kind = EV_ABSENT;
   if (a->nvals == 0) return VIGIE_OK;
-  const ldapa_value *v = &a->vals[0];
+  const vigie_expr_value *v = &a->vals[0];
   if (!ev_time(v->data, v->len, &never, &t))
     return ev_bad_value(c, a->name, v->data, v->len,
                         "a time (FILETIME, GeneralizedTime or Unix time) for age()");
@@ -351,57 +360,59 @@ static vigie_status ev_age(ev_ctx *c, const ev_val *a, ev_val *out) {
   return VIGIE_OK;
 }
 
-static vigie_status ev_call(ev_ctx *c, const ldapa_node *n, ev_val *out) {
+static vigie_status ev_call(ev_ctx *c, const vigie_expr_node *n, ev_val *out) {
   ev_val a;
   vigie_status status = ev_value(c, n->kids[0], &a); /* always a name: EV_ATTR or absent */
   if (status != VIGIE_OK) return status;
   if (a.kind != EV_ATTR) a.kind = EV_ATTR, a.nvals = 0, a.vals = NULL;
   *out = (ev_val){.kind = EV_BOOL};
   switch (n->fn) {
-  case LDAPA_FN_HAS:
+  case VIGIE_EXPR_FN_HAS:
     for (size_t i = 0; i < a.nvals && !out->num; i++) out->num = a.vals[i].len > 0;
     return VIGIE_OK;
-  case LDAPA_FN_COUNT: out->kind = EV_NUM, out->num = (int64_t)a.nvals; return VIGIE_OK;
-  case LDAPA_FN_LEN:
+  case VIGIE_EXPR_FN_COUNT: out->kind = EV_NUM, out->num = (int64_t)a.nvals; return VIGIE_OK;
+  case VIGIE_EXPR_FN_LEN:
     if (a.nvals == 0) out->kind = EV_ABSENT;
     else out->kind = EV_NUM, out->num = (int64_t)a.vals[0].len;
     return VIGIE_OK;
-  case LDAPA_FN_AGE: return ev_age(c, &a, out);
-  case LDAPA_FN_CONTAINS:
-  case LDAPA_FN_STARTS_WITH:
-  case LDAPA_FN_ENDS_WITH:
-  case LDAPA_FN_MATCHES:
-  case LDAPA_FN_ANY_OF: ev_text_fn(n, &a, out); return VIGIE_OK;
+  case VIGIE_EXPR_FN_AGE: return ev_age(c, &a, out);
+  case VIGIE_EXPR_FN_CONTAINS:
+  case VIGIE_EXPR_FN_STARTS_WITH:
+  case VIGIE_EXPR_FN_ENDS_WITH:
+  case VIGIE_EXPR_FN_MATCHES:
+  case VIGIE_EXPR_FN_ANY_OF:
+  case VIGIE_EXPR_FN_VERSION_LT:
+  case VIGIE_EXPR_FN_VERSION_GE: ev_text_fn(n, &a, out); return VIGIE_OK;
   }
   return vigie_fail(c->err, VIGIE_EINVAL, "predicate: unknown function");
 }
 
 /* ------------------------------------------------------------ nodes */
 
-static vigie_status ev_value(ev_ctx *c, const ldapa_node *n, ev_val *out) {
+static vigie_status ev_value(ev_ctx *c, const vigie_expr_node *n, ev_val *out) {
   *out = (ev_val){.kind = EV_ABSENT};
   switch (n->kind) {
-  case LDAPA_N_NUM: out->kind = EV_NUM, out->num = n->num; return VIGIE_OK;
-  case LDAPA_N_BOOL: out->kind = EV_BOOL, out->num = n->num; return VIGIE_OK;
-  case LDAPA_N_STR: out->kind = EV_STR, out->str = n->str, out->len = n->len; return VIGIE_OK;
-  case LDAPA_N_NAME:
+  case VIGIE_EXPR_N_NUM: out->kind = EV_NUM, out->num = n->num; return VIGIE_OK;
+  case VIGIE_EXPR_N_BOOL: out->kind = EV_BOOL, out->num = n->num; return VIGIE_OK;
+  case VIGIE_EXPR_N_STR: out->kind = EV_STR, out->str = n->str, out->len = n->len; return VIGIE_OK;
+  case VIGIE_EXPR_N_NAME:
     if (c->read != NULL) c->read[n->name] = true;
-    out->nvals = ldapa_obj_values(c->obj, c->expr->names[n->name], &out->vals);
+    out->nvals = c->lookup(c->lookup_ctx, c->expr->names[n->name], &out->vals);
     out->name = n->name;
     if (out->nvals > 0) out->kind = EV_ATTR;
     return VIGIE_OK;
-  case LDAPA_N_CALL: return ev_call(c, n, out);
-  case LDAPA_N_BITAND: {
+  case VIGIE_EXPR_N_CALL: return ev_call(c, n, out);
+  case VIGIE_EXPR_N_BITAND: {
     bool present;
     int64_t mask;
     vigie_status status = ev_mask(c, n, 0, &present, &mask);
     if (status == VIGIE_OK && present) out->kind = EV_NUM, out->num = mask;
     return status;
   }
-  case LDAPA_N_OR:
-  case LDAPA_N_AND:
-  case LDAPA_N_NOT:
-  case LDAPA_N_CMP: {
+  case VIGIE_EXPR_N_OR:
+  case VIGIE_EXPR_N_AND:
+  case VIGIE_EXPR_N_NOT:
+  case VIGIE_EXPR_N_CMP: {
     bool b;
     vigie_status status = ev_cond(c, n, &b);
     out->kind = EV_BOOL, out->num = b;
@@ -413,29 +424,29 @@ static vigie_status ev_value(ev_ctx *c, const ldapa_node *n, ev_val *out) {
 
 /* Left to right with short cut: an error stops the evaluation unless an
  * earlier operand already decided it. */
-static vigie_status ev_cond(ev_ctx *c, const ldapa_node *n, bool *out) {
+static vigie_status ev_cond(ev_ctx *c, const vigie_expr_node *n, bool *out) {
   switch (n->kind) {
-  case LDAPA_N_OR:
-  case LDAPA_N_AND: {
-    bool want = n->kind == LDAPA_N_OR;
+  case VIGIE_EXPR_N_OR:
+  case VIGIE_EXPR_N_AND: {
+    bool want = n->kind == VIGIE_EXPR_N_OR;
     for (size_t k = 0; k < n->nkids; k++) {
       vigie_status status = ev_cond(c, n->kids[k], out);
       if (status != VIGIE_OK || *out == want) return status;
     }
     return VIGIE_OK;
   }
-  case LDAPA_N_NOT: {
+  case VIGIE_EXPR_N_NOT: {
     vigie_status status = ev_cond(c, n->kids[0], out);
     *out = !*out;
     return status;
   }
-  case LDAPA_N_CMP: return ev_compare(c, n, out);
-  case LDAPA_N_BITAND: return ev_bitand_cond(c, n, out);
-  case LDAPA_N_NUM:
-  case LDAPA_N_STR:
-  case LDAPA_N_BOOL:
-  case LDAPA_N_NAME:
-  case LDAPA_N_CALL: break;
+  case VIGIE_EXPR_N_CMP: return ev_compare(c, n, out);
+  case VIGIE_EXPR_N_BITAND: return ev_bitand_cond(c, n, out);
+  case VIGIE_EXPR_N_NUM:
+  case VIGIE_EXPR_N_STR:
+  case VIGIE_EXPR_N_BOOL:
+  case VIGIE_EXPR_N_NAME:
+  case VIGIE_EXPR_N_CALL: break;
   }
   ev_val v;
   vigie_status status = ev_value(c, n, &v);
@@ -443,15 +454,51 @@ static vigie_status ev_cond(ev_ctx *c, const ldapa_node *n, bool *out) {
   return status;
 }
 
-vigie_status ldapa_expr_eval(const ldapa_expr *expr, const ldapa_obj *obj, time_t now, bool *read,
-                             bool *result, vigie_error *err) {
+vigie_status vigie_expr_eval(const vigie_expr *expr, vigie_expr_lookup_fn lookup, void *ctx,
+                             time_t now, bool *read, bool *result, vigie_error *err) {
   vigie_error local;
   if (err == NULL) err = &local;
-  if (expr == NULL || expr->root == NULL || obj == NULL || result == NULL)
-    return vigie_fail(err, VIGIE_EINVAL, "ldapa_expr_eval: bad argument");
-  ev_ctx c = {.expr = expr, .obj = obj, .now = now, .read = read, .err = err};
+  if (expr == NULL || expr->root == NULL || lookup == NULL || result == NULL)
+    return vigie_fail(err, VIGIE_EINVAL, "vigie_expr_eval: bad argument");
+  ev_ctx c = {.expr = expr, .lookup = lookup, .lookup_ctx = ctx, .now = now, .read = read,
+              .err = err};
   *result = false;
   vigie_status status = ev_cond(&c, expr->root, result);
   if (status != VIGIE_OK) *result = false;
   return status;
+}
+
+/* ------------------------------------------------------------ versions */
+
+/* One numeric field at s[*i]: its digits without leading zeros, so fields of
+ * any length compare without overflow (longer is larger, then bytes). */
+static void ev_version_field(const char *s, size_t len, size_t *i, const char **d, size_t *dlen) {
+  while (*i < len && s[*i] == '0' && *i + 1 < len && isdigit((unsigned char)s[*i + 1])) (*i)++;
+  *d = s + *i;
+  while (*i < len && isdigit((unsigned char)s[*i])) (*i)++;
+  *dlen = (size_t)(s + *i - *d);
+}
+
+/* Fields are digits separated by single dots; the first other byte ends the
+ * version ("9.2p1" is 9.2, "2.4.50-ubuntu" is 2.4.50), and a missing field
+ * counts as 0 ("7.4" = "7.4.0"). */
+bool vigie_version_cmp(const char *a, size_t alen, const char *b, size_t blen, int *cmp) {
+  if (alen == 0 || blen == 0 || !isdigit((unsigned char)a[0]) || !isdigit((unsigned char)b[0]))
+    return false;
+  size_t i = 0, j = 0;
+  bool more_a = true, more_b = true;
+  *cmp = 0;
+  while ((more_a || more_b) && *cmp == 0) {
+    const char *da = "0", *db = "0";
+    size_t la = 1, lb = 1;
+    if (more_a) ev_version_field(a, alen, &i, &da, &la);
+    if (more_b) ev_version_field(b, blen, &j, &db, &lb);
+    if (la != lb) *cmp = la < lb ? -1 : 1;
+    else if (memcmp(da, db, la) != 0) *cmp = memcmp(da, db, la) < 0 ? -1 : 1;
+    more_a = more_a && i + 1 < alen && a[i] == '.' && isdigit((unsigned char)a[i + 1]);
+    more_b = more_b && j + 1 < blen && b[j] == '.' && isdigit((unsigned char)b[j + 1]);
+    if (more_a) i++;
+    if (more_b) j++;
+  }
+  return true;
 }
