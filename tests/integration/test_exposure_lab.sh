@@ -94,13 +94,14 @@ ok "lab up"
 bash "$LAB" facts | awk -F '\t' '$3 == "tls"' >"$WORK/tls-facts.tsv"
 
 check "the exposure rules validate (vigie rules validate)" \
-  "$bin" rules validate "$rules"/exposure/*.xml
+  "$bin" rules validate -q "$rules"/exposure/*.xml
 
 # The lab CA is the only trust store (OpenSSL reads SSL_CERT_FILE): the strong server's
 # chain verifies, the weak and the 443 self-signed ones do not.
 ip netns exec "$NS" env SSL_CERT_FILE="$STATE/web/nginx/strong/ca.crt" \
   "$bin" scan -q --jsonl --connect --intrusive --rate 2000 --wait 1 --retries 1 --timeout 1 \
-  -p "$PORTS" -o "$WORK/scan.xml" -oX "$WORK/nmap.xml" web.lab.vigie.test data.lab.vigie.test \
+  --exposure-rules "$rules/exposure" -p "$PORTS" -o "$WORK/scan.xml" -oX "$WORK/nmap.xml" \
+  web.lab.vigie.test data.lab.vigie.test \
   >"$WORK/scan.jsonl" 2>"$WORK/scan.err"
 rc=$?
 if ((rc == 0)); then ok "vigie scan with services over the lab exits 0"
