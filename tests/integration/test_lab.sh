@@ -27,6 +27,10 @@ EXPECTED_TRUTH="\
 2001:2::10 80 open http
 198.18.0.10 443 open https
 2001:2::10 443 open https
+198.18.0.10 4443 open https-4443
+2001:2::10 4443 open https-4443
+198.18.0.10 5443 open https-5443
+2001:2::10 5443 open https-5443
 198.18.0.10 8080 closed http-proxy
 2001:2::10 8080 closed http-proxy
 198.18.0.10 8443 filtered https-alt
@@ -58,7 +62,7 @@ EXPECTED_TRUTH="\
 198.18.0.20 5432 open postgresql
 2001:2::20 5432 open postgresql"
 N_TRUTH=$(wc -l <<<"$EXPECTED_TRUTH")
-PLAN=$((41 + N_TRUTH))
+PLAN=$((46 + N_TRUTH))
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "1..0 # SKIP needs root (network namespaces, daemons on ports below 1024)"
@@ -135,6 +139,29 @@ banner() {
 http_title() {   # http_title URL [curl options]: the page has the lab's <title>
   local url=$1; shift
   in_scan curl -sS -g --noproxy '*' --max-time 5 "$@" "$url" | grep -F '<title>Vigie lab web server</title>'
+}
+
+# tls_weak ADDR: the 4443 server speaks TLS 1.0 and shows the expired self-signed
+# RSA 1024 SHA-1 certificate.
+tls_weak() {
+  local out
+  out=$(in_scan openssl s_client -connect "$1:4443" -tls1 -cipher 'ALL:@SECLEVEL=0' </dev/null 2>&1) ||
+    { echo "$out" | tail -n 5; return 1; }
+  grep -E 'Protocol *: TLSv1$' <<<"$out" || return 1
+  # s_client prints the server's certificate in PEM: x509 reads the first one.
+  openssl x509 -noout -text <<<"$out" |
+    grep -oE 'Public-Key: \(1024 bit\)|Signature Algorithm: sha1WithRSAEncryption|Not After : Jan  1 00:00:00 2021 GMT' |
+    sort -u | wc -l | grep -qx 3
+}
+# tls_strong: HTTPS on 5443 by the host's lab name verifies against the lab CA alone.
+tls_strong() {
+  local fam
+  for fam in -4 -6; do
+    http_title "https://web.lab.vigie.test:5443/" "$fam" --cacert "$STATE/web/nginx/strong/ca.crt" || return 1
+  done
+}
+tls_strong_refuses_old() {
+  ! in_scan openssl s_client -connect "$WEB4:5443" -tls1_1 -cipher 'ALL:@SECLEVEL=0' </dev/null >/dev/null 2>&1
 }
 
 ldap_naming() {   # ldap_naming URI: the root DSE names our suffix
@@ -259,6 +286,10 @@ ok "HTTPS IPv4 page title (-k)" http_title "https://$WEB4/" -k
 ok "HTTPS IPv6 page title (-k)" http_title "https://[$WEB6]/" -k
 ok "HTTPS certificate valid for the IPv4 address (SAN)" http_title "https://$WEB4/" --cacert "$STATE/web/nginx/server.crt"
 ok "HTTPS certificate valid for the IPv6 address (SAN)" http_title "https://[$WEB6]/" --cacert "$STATE/web/nginx/server.crt"
+ok "weak TLS 4443 IPv4 accepts TLS 1.0 with an RSA 1024 SHA-1 certificate" tls_weak "$WEB4"
+ok "weak TLS 4443 IPv6 accepts TLS 1.0 with an RSA 1024 SHA-1 certificate" tls_weak "[$WEB6]"
+ok "strong TLS 5443 by name: the lab CA verifies it (IPv4 and IPv6)" tls_strong
+ok "strong TLS 5443 refuses TLS 1.1" tls_strong_refuses_old
 ok "SSH banner web IPv4" banner "$WEB4" 22 '^SSH-2\.0-'
 ok "SSH banner web IPv6" banner "$WEB6" 22 '^SSH-2\.0-'
 ok "SSH banner data IPv4" banner "$DATA4" 22 '^SSH-2\.0-'
@@ -305,6 +336,7 @@ ok "lab.sh down" bash "$LAB" down
 lab_is_down=1
 echo "# lab down in $((SECONDS - t0)) s"
 ok "no namespace of ours is left" no_namespace_left
+ok "the scan namespace's hosts file is removed" test ! -e "/etc/netns/$NS_SCAN/hosts"
 ok "no recorded PID is alive" no_recorded_pid_alive
 ok "no new daemon process is running" no_new_daemon
 ok "state dir removed" test ! -e "$STATE"

@@ -33,6 +33,7 @@
 #   PREFIX-scan   br0   198.18.0.1/24   2001:2::1/64    the scanner's side
 #       ├── veth-web ── eth0 in PREFIX-web   198.18.0.10  2001:2::10
 #       │      ftp 21, ssh 22, smtp 25 (postfix), http 80, https 443 (nginx),
+#       │      weak TLS 4443 and strong TLS 5443 (nginx, see make_tls_certs),
 #       │      telnet 23 (inetutils telnetd under inetutils-inetd), mysql 3306 (mariadbd),
 #       │      vnc 5900 (tigervnc Xvnc), redis 6379 (redis-server)
 #       │      closed 8080 (nothing listens), filtered 8443 (nftables drop)
@@ -40,6 +41,10 @@
 #              ssh 22, dicom 104 (storescp, IPv4 only: dcmtk 3.6.7 has no IPv6 listener),
 #              smb 139/445 (smbd), ldap 389 (slapd), rdp 3389 (xrdp), postgresql 5432
 #              closed 3306, filtered 1433
+#
+# Names: /etc/netns/PREFIX-scan/hosts (which `ip netns exec PREFIX-scan` mounts over
+# /etc/hosts) gives web.lab.vigie.test and data.lab.vigie.test their two addresses, so
+# that a scan by name checks certificates against the host's lab name. `down` removes it.
 set -euo pipefail
 
 readonly PREFIX="${VIGIE_LAB_PREFIX:-vigie-lab}"
@@ -47,6 +52,8 @@ readonly STATE="${VIGIE_LAB_STATE:-/run/vigie-lab/$PREFIX}"
 readonly NS_SCAN="$PREFIX-scan" NS_WEB="$PREFIX-web" NS_DATA="$PREFIX-data"
 readonly ALL_NS=("$NS_SCAN" "$NS_WEB" "$NS_DATA")
 readonly MARKER="$STATE/.vigie-lab-state"   # proves the dir is ours before `down` removes it
+readonly NETNS_ETC="/etc/netns/$NS_SCAN"     # the scan namespace's hosts file lives here
+readonly HOSTS_MARK="# vigie lab $PREFIX"     # first line of that hosts file: proves it is ours
 
 # Addresses: only the benchmarking ranges (RFC 2544 198.18.0.0/15, RFC 5180 2001:2::/48).
 readonly SCAN4=198.18.0.1  SCAN6=2001:2::1
@@ -121,6 +128,20 @@ net_host() {
   ip -n "$ns" link set eth0 up
 }
 
+# net_names: the lab's host names, for programs run with `ip netns exec $NS_SCAN`.
+net_names() {
+  install -d -m 755 "$NETNS_ETC"
+  cat >"$NETNS_ETC/hosts" <<EOF
+$HOSTS_MARK (tests/lab/lab.sh; removed by 'lab.sh down')
+127.0.0.1 localhost
+::1 localhost
+$WEB4 web.$LAB_DOMAIN
+$WEB6 web.$LAB_DOMAIN
+$DATA4 data.$LAB_DOMAIN
+$DATA6 data.$LAB_DOMAIN
+EOF
+}
+
 # nft_filter NS NAME PORT: drop TCP to PORT inside the host, so the port is "filtered"
 # (no answer at all), as opposed to "closed" (nothing listens: the kernel sends a RST).
 nft_filter() {
@@ -150,6 +171,7 @@ start_nginx() {
     -addext "subjectAltName=DNS:web.$LAB_DOMAIN,IP:$WEB4,IP:$WEB6" \
     >>"$STATE/log/openssl.log" 2>&1 || fail "$STATE/log/openssl.log" "openssl certificate failed"
   chmod 600 "$d/server.key"
+  make_tls_certs "$d"
   cat >"$d/www/index.html" <<'EOF'
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Vigie lab web server</title></head>
@@ -183,10 +205,83 @@ http {
     root $d/www;
     index index.html;
   }
+  # The weak TLS server: every old version and suite OpenSSL still has, on an expired,
+  # self-signed, SHA-1 signed RSA 1024 certificate (what the exposure rules must flag).
+  server {
+    listen 4443 ssl;
+    listen [::]:4443 ssl;
+    server_name web.$LAB_DOMAIN;
+    ssl_certificate $d/weak/weak.crt;
+    ssl_certificate_key $d/weak/weak.key;
+    ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
+    ssl_ciphers ALL:@SECLEVEL=0;
+    root $d/www;
+    index index.html;
+  }
+  # The strong TLS server: TLS 1.2 and 1.3 only, ECDHE with AEAD suites, a P-256 key
+  # certified by the lab's throwaway CA for the host's lab name and addresses, valid now
+  # (what the exposure rules must leave alone, given the lab CA as trust store).
+  server {
+    listen 5443 ssl;
+    listen [::]:5443 ssl;
+    server_name web.$LAB_DOMAIN;
+    ssl_certificate $d/strong/strong.crt;
+    ssl_certificate_key $d/strong/strong.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;
+    root $d/www;
+    index index.html;
+  }
 }
 EOF
   # -e: nginx opens its error log before reading the config; keep it out of /var/log.
   start_bg nginx "$NS_WEB" nginx -e "$STATE/log/nginx.log" -p "$d" -c "$d/nginx.conf"
+}
+
+# make_tls_certs DIR: the certificates of the weak (4443) and strong (5443) TLS servers.
+#   DIR/weak/weak.crt      RSA 1024, SHA-1, self-signed, valid 2020-01-01 to 2021-01-01
+#                          (openssl ca sets past dates, which openssl req cannot)
+#   DIR/strong/ca.crt      the lab's throwaway CA (P-256, 30 days): give it as trust store
+#   DIR/strong/strong.crt  P-256, SHA-256, issued by that CA, valid from now for 45 days,
+#                          SAN web.lab.vigie.test and the web host's two addresses
+make_tls_certs() {
+  local w="$1/weak" c="$1/strong" log="$STATE/log/openssl.log"
+  mkdir -p "$w/new" "$c"
+  : >"$w/index.txt"
+  echo 01 >"$w/serial"
+  cat >"$w/ca.cnf" <<EOF
+# vigie lab: openssl ca settings for the weak certificate (SHA-1, dates in the past)
+[ca]
+default_ca = weak
+[weak]
+dir = $w
+database = $w/index.txt
+new_certs_dir = $w/new
+serial = $w/serial
+default_md = sha1
+policy = any
+unique_subject = no
+[any]
+commonName = supplied
+[leaf]
+basicConstraints = CA:false
+subjectAltName = DNS:web.$LAB_DOMAIN
+EOF
+  {
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$w/weak.key" &&
+      openssl req -new -key "$w/weak.key" -subj "/CN=web.$LAB_DOMAIN" -out "$w/weak.csr" &&
+      openssl ca -batch -config "$w/ca.cnf" -selfsign -keyfile "$w/weak.key" -in "$w/weak.csr" \
+        -out "$w/weak.crt" -extensions leaf -startdate 20200101000000Z -enddate 20210101000000Z -notext &&
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 -days 60 \
+        -keyout "$c/ca.key" -out "$c/ca.crt" -subj "/O=Vigie lab/CN=Vigie lab throwaway CA" &&
+      openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$c/strong.key" -subj "/O=Vigie lab/CN=web.$LAB_DOMAIN" -out "$c/strong.csr" &&
+      printf 'basicConstraints=CA:false\nsubjectAltName=DNS:web.%s,IP:%s,IP:%s\n' \
+        "$LAB_DOMAIN" "$WEB4" "$WEB6" >"$c/strong.ext" &&
+      openssl x509 -req -in "$c/strong.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial \
+        -days 45 -sha256 -extfile "$c/strong.ext" -out "$c/strong.crt"
+  } >>"$log" 2>&1 || fail "$log" "openssl: the weak or strong TLS certificate failed"
+  chmod 600 "$w/weak.key" "$c/strong.key" "$c/ca.key"
 }
 
 # start_sshd HOST NS: one sshd per host, host keys generated into the state dir.
@@ -587,6 +682,8 @@ web 22 open ssh
 web 25 open smtp
 web 80 open http
 web 443 open https
+web 4443 open https-4443
+web 5443 open https-5443
 web 8080 closed http-proxy
 web 8443 filtered https-alt
 web 23 open telnet
@@ -667,6 +764,50 @@ data 5432 postgresql service=postgresql
 data 5432 postgresql postgresql.ssl=false
 data 5432 postgresql postgresql.auth=sasl
 EOF
+    # The TLS servers, as the service stage's deep TLS inspection (module "tls": no
+    # svc_probe module, tests/integration/test_exposure_lab.sh checks these with vigie
+    # scan). The name and trust facts hold for a scan by the name web.lab.vigie.test
+    # with the lab CA ($STATE/web/nginx/strong/ca.crt) as trust store (SSL_CERT_FILE).
+    while read -r host port module fact; do
+      case $host in web) a4=$WEB4 a6=$WEB6 ;; esac
+      printf '%s\t%s\t%s\t%s\n' "$a4" "$port" "$module" "$fact"
+      printf '%s\t%s\t%s\t%s\n' "$a6" "$port" "$module" "$fact"
+    done <<'EOF'
+web 4443 tls tls=true
+web 4443 tls tls.v1_0=accepted
+web 4443 tls tls.v1_1=accepted
+web 4443 tls tls.v1_2=accepted
+web 4443 tls tls.v1_3=refused
+web 4443 tls tls.weak.anon=accepted
+web 4443 tls tls.weak.cbc_tls1_0=accepted
+web 4443 tls cert.subject=CN=web.lab.vigie.test
+web 4443 tls cert.not_after=2021-01-01T00:00:00Z
+web 4443 tls cert.expired=true
+web 4443 tls cert.self_signed=true
+web 4443 tls cert.key_type=rsa
+web 4443 tls cert.key_bits=1024
+web 4443 tls cert.sig_alg=sha1WithRSAEncryption
+web 4443 tls cert.trusted=false
+web 4443 tls cert.name_mismatch=false
+web 5443 tls tls=true
+web 5443 tls tls.v1_0=refused
+web 5443 tls tls.v1_1=refused
+web 5443 tls tls.v1_2=accepted
+web 5443 tls tls.v1_3=accepted
+web 5443 tls tls.versions=TLSv1.2
+web 5443 tls tls.versions=TLSv1.3
+web 5443 tls tls.weak.null=refused
+web 5443 tls tls.weak.anon=refused
+web 5443 tls tls.weak.cbc_tls1_0=refused
+web 5443 tls cert.key_type=ec
+web 5443 tls cert.key_bits=256
+web 5443 tls cert.sig_alg=ecdsa-with-SHA256
+web 5443 tls cert.san=web.lab.vigie.test
+web 5443 tls cert.self_signed=false
+web 5443 tls cert.expired=false
+web 5443 tls cert.trusted=true
+web 5443 tls cert.name_mismatch=false
+EOF
   } >"$STATE/facts.tsv"
 }
 
@@ -715,6 +856,7 @@ lab_up() {
 
   log "network namespaces $NS_SCAN, $NS_WEB, $NS_DATA"
   net_up
+  net_names
   nft_filter "$NS_WEB" web 8443
   nft_filter "$NS_DATA" data 1433
 
@@ -735,7 +877,7 @@ lab_up() {
   start_xrdp
 
   LISTEN_DEADLINE=$((${EPOCHREALTIME/[.,]/} + LISTEN_WAIT * 1000000))   # microseconds
-  wait_listen nginx "$NS_WEB" 80/46 443/46
+  wait_listen nginx "$NS_WEB" 80/46 443/46 4443/46 5443/46
   wait_listen sshd-web "$NS_WEB" 22/46
   wait_listen vsftpd "$NS_WEB" 21/46
   wait_listen postfix "$NS_WEB" 25/46
@@ -780,6 +922,12 @@ lab_down() {
   # 2-3. Whatever still lives in our namespaces (forked children, helpers) and any recorded
   #    daemon that survived, then the namespaces themselves.
   ns_teardown 50 "${pids[@]}"
+  # The scan namespace's hosts file, only when it carries our first line.
+  if [[ -f $NETNS_ETC/hosts ]] && [[ $(head -n 1 "$NETNS_ETC/hosts") == "$HOSTS_MARK "* ]]; then
+    rm -f -- "$NETNS_ETC/hosts"
+    rmdir -- "$NETNS_ETC" 2>/dev/null || true
+    rmdir /etc/netns 2>/dev/null || true
+  fi
   # 4. The state dir, only when it carries our marker (VIGIE_LAB_STATE could point anywhere).
   if [[ -e $MARKER ]]; then
     rm -rf --one-file-system -- "$STATE"
