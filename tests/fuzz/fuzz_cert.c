@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   scan_facts *facts = scan_facts_new();
   if (facts == NULL) return 0;
-  const char *names[] = {"www.example.test", "192.0.2.10", "2001:db8::1"};
+  const char *names[] = {"www.example.test", "198.18.0.10", "2001:db8::1"};
   scan_tls_opts opts = {.host_names = names, .host_name_count = 3, .skip_trust = true};
   vigie_error err;
   vigie_status status = scan_tls_cert_facts(data, size, &opts, INT64_C(1767225600), facts, &err);

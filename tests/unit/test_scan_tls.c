@@ -117,7 +117,7 @@ TEST(cert_leaf_signed_by_ca) {
   CHECK_STR(scan_facts_get(f, "cert.issuer"), "O=Vigie Test,CN=Vigie Test CA");
   CHECK_STR(nth(f, "cert.san", 0), "www.example.test");
   CHECK_STR(nth(f, "cert.san", 1), "*.apps.example.test");
-  CHECK_STR(nth(f, "cert.san", 2), "192.0.2.10");
+  CHECK_STR(nth(f, "cert.san", 2), "198.18.0.10");
   CHECK_STR(nth(f, "cert.san", 3), "2001:db8::1");
   CHECK(nth(f, "cert.san", 4) == NULL);
   CHECK_STR(scan_facts_get(f, "cert.not_before"), "2025-03-01T12:00:00Z");
@@ -160,7 +160,7 @@ TEST(cert_name_mismatch) {
   CHECK_STR(mismatch("a.apps.example.test"), "false");
   CHECK_STR(mismatch("apps.example.test"), "true");
   CHECK_STR(mismatch("a.b.apps.example.test"), "true");
-  CHECK_STR(mismatch("192.0.2.10"), "false");
+  CHECK_STR(mismatch("198.18.0.10"), "false");
   CHECK_STR(mismatch("2001:DB8:0::1"), "false");
   CHECK_STR(mismatch("192.0.2.11"), "true");
   CHECK_STR(mismatch("example.test"), "true");

@@ -32,7 +32,7 @@ put("http-winrm-0.bin",
     b"Connection: close\r\nContent-Length: 0\r\n\r\n")
 put("http-noend-0.bin", b"HTTP/1.1 200 OK\r\nServer: x\r\nX-Filler: " + b"a" * 300)
 
-put("ftp-proftpd-0.bin", b"220-Welcome to the PACS archive FTP\r\n220 ProFTPD 1.3.8 Server (Debian) [::ffff:10.0.0.5]\r\n")
+put("ftp-proftpd-0.bin", b"220-Welcome to the PACS archive FTP\r\n220 ProFTPD 1.3.8 Server (Debian) [::ffff:198.18.0.5]\r\n")
 put("ftp-proftpd-1.bin", b"211-Features:\r\n AUTH TLS\r\n MDTM\r\n PBSZ\r\n PROT\r\n UTF8\r\n211 End\r\n")
 put("ftp-proftpd-2.bin", b"331 Anonymous login ok, send your complete email address as your password\r\n")
 put("ftp-proftpd-3.bin", b"530 Login incorrect.\r\n")

@@ -38,7 +38,7 @@ openssl req -new -key "$work/ca.key" -subj "/O=Vigie Test/CN=Vigie Test CA" -out
 sign "$work/ca.csr" ca.pem v3_ca x "$work/ca.key" 20250101000000Z 20350101000000Z self
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/leaf.key"
 openssl req -new -key "$work/leaf.key" -subj "/O=Vigie Test/CN=www.example.test" \
-  -addext "subjectAltName=DNS:www.example.test,DNS:*.apps.example.test,IP:192.0.2.10,IP:2001:db8::1" \
+  -addext "subjectAltName=DNS:www.example.test,DNS:*.apps.example.test,IP:198.18.0.10,IP:2001:db8::1" \
   -out "$work/leaf.csr"
 sign "$work/leaf.csr" leaf.pem v3_leaf ca.pem "$work/ca.key" 20250301120000Z 20300301120000Z
 # An expired self-signed RSA 1024 certificate with SHA-1 and no SAN (CN only).
