@@ -38,6 +38,8 @@ cat >"$work/want" <<'EOF2'
 25 smtp Postfix
 80 http nginx
 443 http+tls nginx
+4443 http+tls nginx
+5443 http+tls nginx
 104 dicom DCMTK
 139 smb Samba
 389 ldap OpenLDAP
