@@ -360,9 +360,16 @@ static void dircmd_summary(const dircmd_job *job, const ldapa_results *results,
                            ldapa_profile profile, size_t incomplete, vigie_log *log) {
   ldapa_level level = ldapa_level_compute(results);
   printf("directory: %s (%s)\n", job->conn.url, ldapa_profile_name(profile));
-  printf("estimated ANSSI level: %d\n", level.level);
-  printf("coverage: %zu of %zu control points evaluated\n", level.points_evaluated,
-         level.points_total);
+  /* The ANSSI scale is Active Directory's: a rule set that maps no control
+   * point (OpenLDAP) has no level, rather than a flattering 5. */
+  if (level.points_total == 0) {
+    printf("estimated ANSSI level: not applicable (no ANSSI control point in the %s rules)\n",
+           ldapa_profile_name(profile));
+  } else {
+    printf("estimated ANSSI level: %d\n", level.level);
+    printf("coverage: %zu of %zu control points evaluated\n", level.points_evaluated,
+           level.points_total);
+  }
   dircmd_summary_outcomes(results);
   if (incomplete > 0)
     printf("incomplete: %zu object sets not read fully (their rules are in error)\n", incomplete);

@@ -64,6 +64,9 @@ else
   rc=$?
   [ $rc -eq 0 ] && ok "weak OpenLDAP audited (exit 0)" || { not_ok "weak OpenLDAP audited (exit $rc)"; sed 's/^/#   /' "$out/weak.log"; }
   valid_xml "$out/weak.xml" && ok "weak result validates" || not_ok "weak result validates"
+  grep -q "estimated ANSSI level: not applicable" "$out/weak.log" &&
+    ok "no ANSSI level claimed for OpenLDAP (the scale is AD's)" ||
+    not_ok "no ANSSI level claimed for OpenLDAP (the scale is AD's)"
   compare_truth weak "$out/weak.xml" "$SLAPD_TRUTH" --instance weak --clean "$SLAPD_CLEAN_TSV"
   "$bin" ldap --url "$SLAPD_CLEAN_URL" --starttls --bind "$SLAPD_CLEAN_AUDIT_DN" \
     --password-file "$SLAPD_AUDIT_PASSWORD_FILE" --ca-file "$SLAPD_CA_FILE" \
