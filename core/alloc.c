@@ -26,3 +26,17 @@ char *vigie_strndup(const char *s, size_t len) {
 }
 
 char *vigie_strdup(const char *s) { return vigie_strndup(s, strlen(s)); }
+
+bool vigie_grow(void **v, size_t n, size_t *cap, size_t elem) {
+  if (n < *cap) return true;
+  size_t c = *cap ? *cap * 2 : 4;
+  void *grown = vigie_realloc(*v, c * elem);
+  if (grown == NULL) return false;
+  *v = grown, *cap = c;
+  return true;
+}
+
+void vigie_strv_free(char **v, size_t n) {
+  for (size_t i = 0; i < n && v != NULL; i++) vigie_free(v[i]);
+  vigie_free(v);
+}

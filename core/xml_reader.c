@@ -319,3 +319,38 @@ done:
   if (xsd_doc != NULL) xmlFreeDoc(xsd_doc);
   return status;
 }
+
+/* ------------------------------------------------ helpers for rule loaders */
+
+int vigie_xml_line(const struct _xmlNode *node) { return (int)xmlGetLineNo(node); }
+
+bool vigie_xml_is(const struct _xmlNode *node, const char *name) {
+  return node->type == XML_ELEMENT_NODE && xmlStrEqual(node->name, (const xmlChar *)name);
+}
+
+/* libxml2's copy is freed at once: callers own only vigie_malloc memory. */
+char *vigie_xml_attr_dup(const struct _xmlNode *node, const char *name, bool *nomem) {
+  xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+  if (v == NULL) return NULL;
+  char *copy = vigie_strdup((const char *)v);
+  xmlFree(v);
+  if (copy == NULL) *nomem = true;
+  return copy;
+}
+
+char *vigie_xml_text_dup(const struct _xmlNode *node, bool *nomem) {
+  xmlChar *v = xmlNodeGetContent(node);
+  if (v == NULL) {
+    char *empty = vigie_strdup("");
+    if (empty == NULL) *nomem = true;
+    return empty;
+  }
+  const char *s = (const char *)v;
+  size_t len = strlen(s);
+  while (len > 0 && strchr(" \t\r\n", s[len - 1]) != NULL) len--;
+  while (len > 0 && strchr(" \t\r\n", *s) != NULL) s++, len--;
+  char *copy = vigie_strndup(s, len);
+  xmlFree(v);
+  if (copy == NULL) *nomem = true;
+  return copy;
+}

@@ -101,11 +101,6 @@ static void rl_check_clear(ldapa_check *c) {
   vigie_free(c->threshold_text);
 }
 
-static void rl_strv_free(char **v, size_t n) {
-  for (size_t i = 0; i < n; i++) vigie_free(v[i]);
-  vigie_free(v);
-}
-
 static void rl_rule_free(ldapa_rule *r) {
   if (r == NULL) return;
   vigie_free(r->id);
@@ -115,27 +110,15 @@ static void rl_rule_free(ldapa_rule *r) {
   vigie_free(r->not_evaluated);
   for (int f = 0; f < LDAPA_TEXT_COUNT; f++)
     for (int l = 0; l < 2; l++) vigie_free(r->text[f][l]);
-  rl_strv_free(r->pingcastle, r->npingcastle);
-  rl_strv_free(r->ref_href, r->nrefs);
-  rl_strv_free(r->ref_text, r->nrefs);
+  vigie_strv_free(r->pingcastle, r->npingcastle);
+  vigie_strv_free(r->ref_href, r->nrefs);
+  vigie_strv_free(r->ref_text, r->nrefs);
   for (size_t i = 0; i < r->nchecks; i++) rl_check_clear(&r->checks[i]);
   vigie_free(r->checks);
   vigie_free(r);
 }
 
-/* Grow a vector of elements of size elem to hold one more. */
-static bool rl_grow(void **v, size_t n, size_t *cap, size_t elem) {
-  if (n < *cap) return true;
-  size_t c = *cap ? *cap * 2 : 4;
-  void *grown = vigie_realloc(*v, c * elem);
-  if (grown == NULL) return false;
-  *v = grown, *cap = c;
-  return true;
-}
-
 /* ------------------------------------------------------------ XML helpers */
-
-static int rl_line(const xmlNode *node) { return (int)xmlGetLineNo(node); }
 
 static vigie_status rl_fail(rl_file *f, const xmlNode *node, vigie_status status, const char *fmt,
                             ...) __attribute__((format(printf, 4, 5)));
@@ -147,40 +130,11 @@ static vigie_status rl_fail(rl_file *f, const xmlNode *node, vigie_status status
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return vigie_fail(f->err, status, "%s:%d: %s", f->path, rl_line(node), msg);
+  return vigie_fail(f->err, status, "%s:%d: %s", f->path, vigie_xml_line(node), msg);
 }
 
 static vigie_status rl_nomem(rl_file *f) {
   return vigie_fail(f->err, VIGIE_ENOMEM, "%s: out of memory", f->path);
-}
-
-static bool rl_is(const xmlNode *node, const char *name) {
-  return node->type == XML_ELEMENT_NODE && xmlStrEqual(node->name, (const xmlChar *)name);
-}
-
-/* An attribute's value copied with vigie_strdup (libxml2's copy freed at
- * once), or NULL when absent; *nomem tells an allocation failure apart. */
-static char *rl_attr(const xmlNode *node, const char *name, bool *nomem) {
-  xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
-  if (v == NULL) return NULL;
-  char *copy = vigie_strdup((const char *)v);
-  xmlFree(v);
-  if (copy == NULL) *nomem = true;
-  return copy;
-}
-
-/* Text content with surrounding white space trimmed. */
-static char *rl_text(const xmlNode *node, bool *nomem) {
-  xmlChar *v = xmlNodeGetContent(node);
-  if (v == NULL) return vigie_strdup("");
-  const char *s = (const char *)v;
-  size_t len = strlen(s);
-  while (len > 0 && strchr(" \t\r\n", s[len - 1]) != NULL) len--;
-  while (len > 0 && strchr(" \t\r\n", *s) != NULL) s++, len--;
-  char *copy = vigie_strndup(s, len);
-  xmlFree(v);
-  if (copy == NULL) *nomem = true;
-  return copy;
 }
 
 /* ------------------------------------------------------------ thresholds */
@@ -244,8 +198,8 @@ static vigie_status rl_threshold_text(rl_file *f, ldapa_check *c, const char *ki
 /* The one threshold of <fail-if>. */
 static vigie_status rl_fail_if(rl_file *f, const xmlNode *node, ldapa_check *c) {
   bool nomem = false;
-  char *count = rl_attr(node, "count", &nomem), *ratio = rl_attr(node, "ratio", &nomem);
-  char *none = rl_attr(node, "none", &nomem);
+  char *count = vigie_xml_attr_dup(node, "count", &nomem), *ratio = vigie_xml_attr_dup(node, "ratio", &nomem);
+  char *none = vigie_xml_attr_dup(node, "none", &nomem);
   vigie_status status = VIGIE_OK;
   int given = (count != NULL) + (ratio != NULL) + (none != NULL);
   const char *p = count != NULL ? count : ratio;
@@ -281,7 +235,7 @@ static vigie_status rl_fail_if(rl_file *f, const xmlNode *node, ldapa_check *c) 
 static vigie_status rl_predicate(rl_file *f, const xmlNode *node, const ldapa_rule *r,
                                  const char *attr, char **text, ldapa_expr **expr) {
   bool nomem = false;
-  *text = rl_attr(node, attr, &nomem);
+  *text = vigie_xml_attr_dup(node, attr, &nomem);
   if (nomem) return rl_nomem(f);
   if (*text == NULL) return VIGIE_OK;
   vigie_error perr;
@@ -304,8 +258,8 @@ static ldapa_severity rl_severity(const char *s) {
 static vigie_status rl_check_attrs(rl_file *f, const xmlNode *node, const ldapa_rule *r,
                                    ldapa_check *c) {
   bool nomem = false;
-  char *objects = rl_attr(node, "objects", &nomem), *sev = rl_attr(node, "severity", &nomem);
-  char *level = rl_attr(node, "level", &nomem);
+  char *objects = vigie_xml_attr_dup(node, "objects", &nomem), *sev = vigie_xml_attr_dup(node, "severity", &nomem);
+  char *level = vigie_xml_attr_dup(node, "level", &nomem);
   vigie_status status = VIGIE_OK;
   if (nomem) {
     status = rl_nomem(f);
@@ -328,14 +282,14 @@ static vigie_status rl_check_attrs(rl_file *f, const xmlNode *node, const ldapa_
 
 static vigie_status rl_check(rl_file *f, const xmlNode *node, ldapa_rule *r) {
   size_t cap = r->nchecks; /* checks grow one at a time: capacity == count */
-  if (!rl_grow((void **)&r->checks, r->nchecks, &cap, sizeof *r->checks)) return rl_nomem(f);
+  if (!vigie_grow((void **)&r->checks, r->nchecks, &cap, sizeof *r->checks)) return rl_nomem(f);
   ldapa_check *c = &r->checks[r->nchecks++];
-  *c = (ldapa_check){.line = rl_line(node)};
+  *c = (ldapa_check){.line = vigie_xml_line(node)};
   vigie_status status = rl_check_attrs(f, node, r, c);
   if (status == VIGIE_OK) status = rl_predicate(f, node, r, "where", &c->where_text, &c->where);
   if (status == VIGIE_OK) status = rl_predicate(f, node, r, "of", &c->of_text, &c->of);
   const xmlNode *fi = node->children;
-  while (fi != NULL && !rl_is(fi, "fail-if")) fi = fi->next;
+  while (fi != NULL && !vigie_xml_is(fi, "fail-if")) fi = fi->next;
   if (status == VIGIE_OK && fi == NULL)
     status = rl_fail(f, node, VIGIE_ESCHEMA, "rule %s: <check> without <fail-if>", r->id);
   if (status == VIGIE_OK) status = rl_fail_if(f, fi, c);
@@ -349,14 +303,14 @@ static vigie_status rl_check(rl_file *f, const xmlNode *node, ldapa_rule *r) {
 
 static vigie_status rl_text_elem(rl_file *f, const xmlNode *node, ldapa_rule *r, int field) {
   bool nomem = false;
-  char *lang = rl_attr(node, "lang", &nomem);
+  char *lang = vigie_xml_attr_dup(node, "lang", &nomem);
   int l = lang != NULL && strcmp(lang, "en") == 0;
   vigie_free(lang);
   if (nomem) return rl_nomem(f);
   if (r->text[field][l] != NULL)
     return rl_fail(f, node, VIGIE_ESCHEMA, "rule %s: a second %s %s (one per language)", r->id,
                    rl_lang_names[l], rl_fields[field]);
-  char *text = rl_text(node, &nomem);
+  char *text = vigie_xml_text_dup(node, &nomem);
   if (nomem) return rl_nomem(f);
   r->text[field][l] = text;
   if (text[0] == '\0')
@@ -370,16 +324,16 @@ static vigie_status rl_anssi(rl_file *f, const xmlNode *node, ldapa_rule *r) {
     return rl_fail(f, node, VIGIE_ESCHEMA, "rule %s: a second <anssi> (one control point per rule)",
                    r->id);
   bool nomem = false;
-  r->anssi = rl_attr(node, "id", &nomem);
+  r->anssi = vigie_xml_attr_dup(node, "id", &nomem);
   return nomem ? rl_nomem(f) : VIGIE_OK;
 }
 
 static vigie_status rl_pingcastle(rl_file *f, const xmlNode *node, ldapa_rule *r) {
   size_t cap = r->npingcastle;
   bool nomem = false;
-  if (!rl_grow((void **)&r->pingcastle, r->npingcastle, &cap, sizeof *r->pingcastle))
+  if (!vigie_grow((void **)&r->pingcastle, r->npingcastle, &cap, sizeof *r->pingcastle))
     return rl_nomem(f);
-  char *id = rl_attr(node, "id", &nomem);
+  char *id = vigie_xml_attr_dup(node, "id", &nomem);
   if (id == NULL) return nomem ? rl_nomem(f) : VIGIE_OK;
   r->pingcastle[r->npingcastle++] = id;
   return VIGIE_OK;
@@ -388,10 +342,10 @@ static vigie_status rl_pingcastle(rl_file *f, const xmlNode *node, ldapa_rule *r
 static vigie_status rl_reference(rl_file *f, const xmlNode *node, ldapa_rule *r) {
   size_t cap1 = r->nrefs, cap2 = r->nrefs;
   bool nomem = false;
-  if (!rl_grow((void **)&r->ref_href, r->nrefs, &cap1, sizeof *r->ref_href) ||
-      !rl_grow((void **)&r->ref_text, r->nrefs, &cap2, sizeof *r->ref_text))
+  if (!vigie_grow((void **)&r->ref_href, r->nrefs, &cap1, sizeof *r->ref_href) ||
+      !vigie_grow((void **)&r->ref_text, r->nrefs, &cap2, sizeof *r->ref_text))
     return rl_nomem(f);
-  char *href = rl_attr(node, "href", &nomem), *text = rl_text(node, &nomem);
+  char *href = vigie_xml_attr_dup(node, "href", &nomem), *text = vigie_xml_text_dup(node, &nomem);
   if (href == NULL || text == NULL) {
     vigie_free(href), vigie_free(text);
     return rl_nomem(f);
@@ -403,8 +357,8 @@ static vigie_status rl_reference(rl_file *f, const xmlNode *node, ldapa_rule *r)
 
 static vigie_status rl_not_evaluated(rl_file *f, const xmlNode *node, ldapa_rule *r) {
   bool nomem = false;
-  char *sev = rl_attr(node, "severity", &nomem);
-  r->not_evaluated = rl_attr(node, "reason", &nomem);
+  char *sev = vigie_xml_attr_dup(node, "severity", &nomem);
+  r->not_evaluated = vigie_xml_attr_dup(node, "reason", &nomem);
   r->severity = rl_severity(sev);
   vigie_free(sev);
   return nomem || r->not_evaluated == NULL ? rl_nomem(f) : VIGIE_OK;
@@ -414,12 +368,12 @@ static vigie_status rl_not_evaluated(rl_file *f, const xmlNode *node, ldapa_rule
 
 static vigie_status rl_child(rl_file *f, const xmlNode *node, ldapa_rule *r) {
   for (int field = 0; field < LDAPA_TEXT_COUNT; field++)
-    if (rl_is(node, rl_fields[field])) return rl_text_elem(f, node, r, field);
-  if (rl_is(node, "anssi")) return rl_anssi(f, node, r);
-  if (rl_is(node, "pingcastle")) return rl_pingcastle(f, node, r);
-  if (rl_is(node, "reference")) return rl_reference(f, node, r);
-  if (rl_is(node, "check")) return rl_check(f, node, r);
-  if (rl_is(node, "not-evaluated")) return rl_not_evaluated(f, node, r);
+    if (vigie_xml_is(node, rl_fields[field])) return rl_text_elem(f, node, r, field);
+  if (vigie_xml_is(node, "anssi")) return rl_anssi(f, node, r);
+  if (vigie_xml_is(node, "pingcastle")) return rl_pingcastle(f, node, r);
+  if (vigie_xml_is(node, "reference")) return rl_reference(f, node, r);
+  if (vigie_xml_is(node, "check")) return rl_check(f, node, r);
+  if (vigie_xml_is(node, "not-evaluated")) return rl_not_evaluated(f, node, r);
   return rl_fail(f, node, VIGIE_ESCHEMA, "rule %s: unexpected <%s>", r->id, (const char *)node->name);
 }
 
@@ -450,8 +404,8 @@ static vigie_status rl_unique(rl_file *f, const xmlNode *node, const ldapa_rules
 static vigie_status rl_rule_fill(rl_file *f, const xmlNode *node, const ldapa_ruleset *set,
                                  ldapa_rule *r) {
   bool nomem = false;
-  r->id = rl_attr(node, "id", &nomem);
-  r->category = rl_attr(node, "category", &nomem);
+  r->id = vigie_xml_attr_dup(node, "id", &nomem);
+  r->category = vigie_xml_attr_dup(node, "category", &nomem);
   r->file = vigie_strdup(f->path);
   if (nomem || r->file == NULL || r->id == NULL || r->category == NULL) return rl_nomem(f);
   vigie_status status = rl_unique(f, node, set, r->id);
@@ -462,10 +416,10 @@ static vigie_status rl_rule_fill(rl_file *f, const xmlNode *node, const ldapa_ru
 }
 
 static vigie_status rl_rule(rl_file *f, const xmlNode *node, const ldapa_ruleset *set) {
-  if (!rl_grow((void **)&f->rules, f->n, &f->cap, sizeof *f->rules)) return rl_nomem(f);
+  if (!vigie_grow((void **)&f->rules, f->n, &f->cap, sizeof *f->rules)) return rl_nomem(f);
   ldapa_rule *r = vigie_calloc(1, sizeof *r);
   if (r == NULL) return rl_nomem(f);
-  r->line = rl_line(node);
+  r->line = vigie_xml_line(node);
   r->profile = f->profile;
   vigie_status status = rl_rule_fill(f, node, set, r);
   if (status != VIGIE_OK) {
@@ -478,17 +432,17 @@ static vigie_status rl_rule(rl_file *f, const xmlNode *node, const ldapa_ruleset
 
 static vigie_status rl_document(rl_file *f, const xmlDoc *doc, const ldapa_ruleset *set) {
   const xmlNode *root = xmlDocGetRootElement(doc);
-  if (root == NULL || !rl_is(root, "rules"))
+  if (root == NULL || !vigie_xml_is(root, "rules"))
     return vigie_fail(f->err, VIGIE_ESCHEMA, "%s:1: not a rule file (<rules> expected)", f->path);
   bool nomem = false;
-  char *profile = rl_attr(root, "profile", &nomem);
+  char *profile = vigie_xml_attr_dup(root, "profile", &nomem);
   f->profile = profile != NULL && strcmp(profile, "openldap") == 0 ? LDAPA_PROFILE_OPENLDAP
                                                                    : LDAPA_PROFILE_AD;
   vigie_free(profile);
   if (nomem) return rl_nomem(f);
   vigie_status status = VIGIE_OK;
   for (const xmlNode *c = root->children; status == VIGIE_OK && c != NULL; c = c->next)
-    if (rl_is(c, "rule")) status = rl_rule(f, c, set);
+    if (vigie_xml_is(c, "rule")) status = rl_rule(f, c, set);
   return status;
 }
 
@@ -510,7 +464,7 @@ static bool rl_attrs_add(char ***list, size_t *n, size_t *cap, const ldapa_expr 
     bool seen = ldapa_expr_is_fact(name);
     for (size_t i = 0; i < *n && !seen; i++) seen = strcasecmp((*list)[i], name) == 0;
     if (seen) continue;
-    if (*n + 1 >= *cap && !rl_grow((void **)list, *n + 1, cap, sizeof **list)) return false;
+    if (*n + 1 >= *cap && !vigie_grow((void **)list, *n + 1, cap, sizeof **list)) return false;
     if (((*list)[*n] = vigie_strdup(name)) == NULL) return false;
     (*list)[++*n] = NULL;
   }
@@ -559,7 +513,7 @@ void ldapa_ruleset_free(ldapa_ruleset *rules) {
 static vigie_status rl_commit(ldapa_ruleset *set, rl_file *f, vigie_error *err) {
   size_t cap = set->cap;
   while (set->n + f->n > cap) {
-    if (!rl_grow((void **)&set->rules, cap, &cap, sizeof *set->rules))
+    if (!vigie_grow((void **)&set->rules, cap, &cap, sizeof *set->rules))
       return vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", f->path);
     set->cap = cap;
   }
@@ -630,14 +584,14 @@ static vigie_status rl_list_dir(const char *dir, char ***out, size_t *count, vig
   for (struct dirent *e; status == VIGIE_OK && (e = readdir(d)) != NULL;) {
     size_t len = strlen(e->d_name);
     if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0) continue;
-    if (!rl_grow((void **)&names, n, &cap, sizeof *names) || (names[n] = vigie_strdup(e->d_name)) == NULL)
+    if (!vigie_grow((void **)&names, n, &cap, sizeof *names) || (names[n] = vigie_strdup(e->d_name)) == NULL)
       status = vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", dir);
     else
       n++;
   }
   closedir(d);
   if (status != VIGIE_OK) {
-    rl_strv_free(names, n);
+    vigie_strv_free(names, n);
     return status;
   }
   if (n > 1) qsort(names, n, sizeof *names, rl_name_cmp);
@@ -663,7 +617,7 @@ vigie_status ldapa_rules_load_dir(ldapa_ruleset *rules, const char *dir, vigie_e
     if (st != VIGIE_OK && first.status == VIGIE_OK) first = e;
     vigie_free(path);
   }
-  rl_strv_free(names, n);
+  vigie_strv_free(names, n);
   if (first.status != VIGIE_OK) {
     if (err != NULL) *err = first;
     return first.status;

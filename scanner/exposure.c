@@ -62,11 +62,6 @@ bool scan_exposure_is_synthetic(const char *name) {
 
 /* ------------------------------------------------------------ objects */
 
-static void ex_strv_free(char **v, size_t n) {
-  for (size_t i = 0; i < n; i++) vigie_free(v[i]);
-  vigie_free(v);
-}
-
 static void ex_rule_free(scan_exposure_rule *r) {
   if (r == NULL) return;
   vigie_free(r->id);
@@ -75,27 +70,15 @@ static void ex_rule_free(scan_exposure_rule *r) {
   vigie_free(r->file);
   for (int f = 0; f < EXP_TEXT_COUNT; f++)
     for (int l = 0; l < 2; l++) vigie_free(r->text[f][l]);
-  ex_strv_free(r->ref_kind, r->nrefs);
-  ex_strv_free(r->ref_href, r->nrefs);
-  ex_strv_free(r->ref_text, r->nrefs);
+  vigie_strv_free(r->ref_kind, r->nrefs);
+  vigie_strv_free(r->ref_href, r->nrefs);
+  vigie_strv_free(r->ref_text, r->nrefs);
   vigie_free(r->where);
   vigie_expr_free(r->expr);
   vigie_free(r);
 }
 
-/* Grow a vector of elements of size elem to hold one more. */
-static bool ex_grow(void **v, size_t n, size_t *cap, size_t elem) {
-  if (n < *cap) return true;
-  size_t c = *cap ? *cap * 2 : 4;
-  void *grown = vigie_realloc(*v, c * elem);
-  if (grown == NULL) return false;
-  *v = grown, *cap = c;
-  return true;
-}
-
 /* ------------------------------------------------------------ XML helpers */
-
-static int ex_line(const xmlNode *node) { return (int)xmlGetLineNo(node); }
 
 static vigie_status ex_fail(ex_file *f, const xmlNode *node, vigie_status status, const char *fmt,
                             ...) __attribute__((format(printf, 4, 5)));
@@ -107,44 +90,11 @@ static vigie_status ex_fail(ex_file *f, const xmlNode *node, vigie_status status
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return vigie_fail(f->err, status, "%s:%d: %s", f->path, ex_line(node), msg);
+  return vigie_fail(f->err, status, "%s:%d: %s", f->path, vigie_xml_line(node), msg);
 }
 
 static vigie_status ex_nomem(ex_file *f) {
   return vigie_fail(f->err, VIGIE_ENOMEM, "%s: out of memory", f->path);
-}
-
-static bool ex_is(const xmlNode *node, const char *name) {
-  return node->type == XML_ELEMENT_NODE && xmlStrEqual(node->name, (const xmlChar *)name);
-}
-
-/* An attribute's value copied with vigie_strdup (libxml2's copy freed at
- * once), or NULL when absent; *nomem tells an allocation failure apart. */
-static char *ex_attr(const xmlNode *node, const char *name, bool *nomem) {
-  xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
-  if (v == NULL) return NULL;
-  char *copy = vigie_strdup((const char *)v);
-  xmlFree(v);
-  if (copy == NULL) *nomem = true;
-  return copy;
-}
-
-/* Text content with surrounding white space trimmed. */
-static char *ex_text(const xmlNode *node, bool *nomem) {
-  xmlChar *v = xmlNodeGetContent(node);
-  if (v == NULL) {
-    char *empty = vigie_strdup("");
-    if (empty == NULL) *nomem = true;
-    return empty;
-  }
-  const char *s = (const char *)v;
-  size_t len = strlen(s);
-  while (len > 0 && strchr(" \t\r\n", s[len - 1]) != NULL) len--;
-  while (len > 0 && strchr(" \t\r\n", *s) != NULL) s++, len--;
-  char *copy = vigie_strndup(s, len);
-  xmlFree(v);
-  if (copy == NULL) *nomem = true;
-  return copy;
 }
 
 /* ------------------------------------------------------------ children */
@@ -152,14 +102,14 @@ static char *ex_text(const xmlNode *node, bool *nomem) {
 static vigie_status ex_text_elem(ex_file *f, const xmlNode *node, scan_exposure_rule *r,
                                  int field) {
   bool nomem = false;
-  char *lang = ex_attr(node, "lang", &nomem);
+  char *lang = vigie_xml_attr_dup(node, "lang", &nomem);
   int l = lang != NULL && strcmp(lang, "en") == 0;
   vigie_free(lang);
   if (nomem) return ex_nomem(f);
   if (r->text[field][l] != NULL)
     return ex_fail(f, node, VIGIE_ESCHEMA, "rule %s: a second %s %s (one per language)", r->id,
                    ex_lang_names[l], ex_fields[field]);
-  char *text = ex_text(node, &nomem);
+  char *text = vigie_xml_text_dup(node, &nomem);
   if (nomem) return ex_nomem(f);
   r->text[field][l] = text;
   if (text[0] == '\0')
@@ -171,12 +121,12 @@ static vigie_status ex_text_elem(ex_file *f, const xmlNode *node, scan_exposure_
 static vigie_status ex_reference(ex_file *f, const xmlNode *node, scan_exposure_rule *r) {
   size_t c1 = r->nrefs, c2 = r->nrefs, c3 = r->nrefs;
   bool nomem = false;
-  if (!ex_grow((void **)&r->ref_kind, r->nrefs, &c1, sizeof *r->ref_kind) ||
-      !ex_grow((void **)&r->ref_href, r->nrefs, &c2, sizeof *r->ref_href) ||
-      !ex_grow((void **)&r->ref_text, r->nrefs, &c3, sizeof *r->ref_text))
+  if (!vigie_grow((void **)&r->ref_kind, r->nrefs, &c1, sizeof *r->ref_kind) ||
+      !vigie_grow((void **)&r->ref_href, r->nrefs, &c2, sizeof *r->ref_href) ||
+      !vigie_grow((void **)&r->ref_text, r->nrefs, &c3, sizeof *r->ref_text))
     return ex_nomem(f);
-  char *kind = ex_attr(node, "kind", &nomem), *href = ex_attr(node, "href", &nomem);
-  char *text = ex_text(node, &nomem);
+  char *kind = vigie_xml_attr_dup(node, "kind", &nomem), *href = vigie_xml_attr_dup(node, "href", &nomem);
+  char *text = vigie_xml_text_dup(node, &nomem);
   if (nomem || kind == NULL || href == NULL || text == NULL) {
     vigie_free(kind), vigie_free(href), vigie_free(text);
     /* The schema requires both attributes: only memory can be missing. */
@@ -199,7 +149,7 @@ static vigie_status ex_match(ex_file *f, const xmlNode *node, scan_exposure_rule
     return ex_fail(f, node, VIGIE_ESCHEMA, "rule %s: a second <match> (one predicate per rule)",
                    r->id);
   bool nomem = false;
-  r->where = ex_attr(node, "where", &nomem);
+  r->where = vigie_xml_attr_dup(node, "where", &nomem);
   if (nomem || r->where == NULL) return ex_nomem(f);
   vigie_error perr;
   vigie_status status = vigie_expr_parse(r->where, &r->expr, NULL, &perr);
@@ -212,9 +162,9 @@ static vigie_status ex_match(ex_file *f, const xmlNode *node, scan_exposure_rule
 
 static vigie_status ex_child(ex_file *f, const xmlNode *node, scan_exposure_rule *r) {
   for (int field = 0; field < EXP_TEXT_COUNT; field++)
-    if (ex_is(node, ex_fields[field])) return ex_text_elem(f, node, r, field);
-  if (ex_is(node, "reference")) return ex_reference(f, node, r);
-  if (ex_is(node, "match")) return ex_match(f, node, r);
+    if (vigie_xml_is(node, ex_fields[field])) return ex_text_elem(f, node, r, field);
+  if (vigie_xml_is(node, "reference")) return ex_reference(f, node, r);
+  if (vigie_xml_is(node, "match")) return ex_match(f, node, r);
   return ex_fail(f, node, VIGIE_ESCHEMA, "rule %s: unexpected <%s>", r->id,
                  (const char *)node->name);
 }
@@ -251,10 +201,10 @@ static vigie_status ex_unique(ex_file *f, const xmlNode *node, const scan_exposu
 static vigie_status ex_rule_fill(ex_file *f, const xmlNode *node, const scan_exposure_rules *set,
                                  scan_exposure_rule *r) {
   bool nomem = false;
-  char *sev = ex_attr(node, "severity", &nomem);
-  r->id = ex_attr(node, "id", &nomem);
-  r->category = ex_attr(node, "category", &nomem);
-  r->confidence = ex_attr(node, "confidence", &nomem);
+  char *sev = vigie_xml_attr_dup(node, "severity", &nomem);
+  r->id = vigie_xml_attr_dup(node, "id", &nomem);
+  r->category = vigie_xml_attr_dup(node, "category", &nomem);
+  r->confidence = vigie_xml_attr_dup(node, "confidence", &nomem);
   r->file = vigie_strdup(f->path);
   bool known = scan_severity_from_name(sev, &r->severity);
   vigie_free(sev);
@@ -272,10 +222,10 @@ static vigie_status ex_rule_fill(ex_file *f, const xmlNode *node, const scan_exp
 }
 
 static vigie_status ex_rule(ex_file *f, const xmlNode *node, const scan_exposure_rules *set) {
-  if (!ex_grow((void **)&f->rules, f->n, &f->cap, sizeof *f->rules)) return ex_nomem(f);
+  if (!vigie_grow((void **)&f->rules, f->n, &f->cap, sizeof *f->rules)) return ex_nomem(f);
   scan_exposure_rule *r = vigie_calloc(1, sizeof *r);
   if (r == NULL) return ex_nomem(f);
-  r->line = ex_line(node);
+  r->line = vigie_xml_line(node);
   vigie_status status = ex_rule_fill(f, node, set, r);
   if (status != VIGIE_OK) {
     ex_rule_free(r);
@@ -287,12 +237,12 @@ static vigie_status ex_rule(ex_file *f, const xmlNode *node, const scan_exposure
 
 static vigie_status ex_document(ex_file *f, const xmlDoc *doc, const scan_exposure_rules *set) {
   const xmlNode *root = xmlDocGetRootElement(doc);
-  if (root == NULL || !ex_is(root, "rules"))
+  if (root == NULL || !vigie_xml_is(root, "rules"))
     return vigie_fail(f->err, VIGIE_ESCHEMA, "%s:1: not an exposure rule file (<rules> expected)",
                       f->path);
   vigie_status status = VIGIE_OK;
   for (const xmlNode *c = root->children; status == VIGIE_OK && c != NULL; c = c->next)
-    if (ex_is(c, "rule")) status = ex_rule(f, c, set);
+    if (vigie_xml_is(c, "rule")) status = ex_rule(f, c, set);
   return status;
 }
 
@@ -312,7 +262,7 @@ void scan_exposure_rules_free(scan_exposure_rules *rules) {
 static vigie_status ex_commit(scan_exposure_rules *set, ex_file *f, vigie_error *err) {
   size_t cap = set->cap;
   while (set->n + f->n > cap) {
-    if (!ex_grow((void **)&set->rules, cap, &cap, sizeof *set->rules))
+    if (!vigie_grow((void **)&set->rules, cap, &cap, sizeof *set->rules))
       return vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", f->path);
     set->cap = cap;
   }
@@ -384,7 +334,7 @@ static vigie_status ex_list_dir(const char *dir, char ***out, size_t *count, vig
   for (struct dirent *e; status == VIGIE_OK && (e = readdir(d)) != NULL;) {
     size_t len = strlen(e->d_name);
     if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0) continue;
-    if (!ex_grow((void **)&names, n, &cap, sizeof *names) ||
+    if (!vigie_grow((void **)&names, n, &cap, sizeof *names) ||
         (names[n] = vigie_strdup(e->d_name)) == NULL)
       status = vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", dir);
     else
@@ -392,7 +342,7 @@ static vigie_status ex_list_dir(const char *dir, char ***out, size_t *count, vig
   }
   closedir(d);
   if (status != VIGIE_OK) {
-    ex_strv_free(names, n);
+    vigie_strv_free(names, n);
     return status;
   }
   if (n > 1) qsort(names, n, sizeof *names, ex_name_cmp);
@@ -421,7 +371,7 @@ vigie_status scan_exposure_load_dir(scan_exposure_rules *rules, const char *dir,
     if (st != VIGIE_OK && first.status == VIGIE_OK) first = e;
     vigie_free(path);
   }
-  ex_strv_free(names, n);
+  vigie_strv_free(names, n);
   if (first.status != VIGIE_OK) {
     if (err != NULL) *err = first;
     return first.status;

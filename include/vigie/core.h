@@ -31,6 +31,11 @@ void *vigie_realloc(void *ptr, size_t size);
 char *vigie_strdup(const char *s);
 /** Duplicate at most len bytes and NUL-terminate. \return caller frees. */
 char *vigie_strndup(const char *s, size_t len);
+/** Make room in *v (an array of *cap elements of elem bytes holding n) for
+ * one more, doubling it (4 at first). \return false on ENOMEM, *v unchanged. */
+bool vigie_grow(void **v, size_t n, size_t *cap, size_t elem);
+/** Free n strings and the array holding them (NULL allowed). */
+void vigie_strv_free(char **v, size_t n);
 void vigie_free(void *ptr);
 
 /* --------------------------------------------------------------- logging */
@@ -264,6 +269,19 @@ vigie_status vigie_xml_read_memory(const char *data, size_t len, const char *nam
 vigie_status vigie_xml_validate(struct _xmlDoc *doc, const char *name, const char *xsd_path,
                                 vigie_error *err);
 void vigie_xml_doc_free(struct _xmlDoc *doc);
+
+/* Reading our own rule files once parsed: the helpers every loader needs. */
+struct _xmlNode;
+/** The source line of node, for FILE:LINE messages. */
+int vigie_xml_line(const struct _xmlNode *node);
+/** Whether node is the element name (no namespace check: the XSD did it). */
+bool vigie_xml_is(const struct _xmlNode *node, const char *name);
+/** The attribute's value, or NULL when absent; caller frees with
+ * vigie_free. Sets *nomem on an allocation failure. */
+char *vigie_xml_attr_dup(const struct _xmlNode *node, const char *name, bool *nomem);
+/** The text content, white space trimmed at both ends ("" when empty);
+ * caller frees with vigie_free. Sets *nomem on an allocation failure. */
+char *vigie_xml_text_dup(const struct _xmlNode *node, bool *nomem);
 
 /* ---------------------------------------------------------- atomic files */
 
