@@ -173,6 +173,47 @@ static vigie_status sp_ports(const sp_loader *l, const xmlNode *n, const char *t
   return VIGIE_OK;
 }
 
+/* glibc's regcomp builds an automaton whose size multiplies with stacked
+ * quantifiers ("(a+)+++") and large or nested intervals: a 269-byte probes
+ * file found by the fuzzer took 24 GB. A probes file may come from a user
+ * (--probes), so such patterns are refused before regcomp: no quantifier
+ * may follow another, interval bounds stay under SP_MAX_REPEAT, and the
+ * pattern under SP_MAX_PATTERN bytes. \return NULL or what is wrong. */
+#define SP_MAX_PATTERN 1024
+#define SP_MAX_REPEAT 64
+static const char *sp_pattern_risk(const char *p) {
+  bool after_quant = false;
+  if (strlen(p) > SP_MAX_PATTERN) return "longer than 1024 bytes";
+  for (size_t i = 0; p[i] != '\0'; i++) {
+    char c = p[i];
+    if (c == '\\' && p[i + 1] != '\0') {
+      i++, after_quant = false;
+    } else if (c == '[') { /* a bracket expression: its ']' first is literal */
+      size_t j = i + 1 + (p[i + 1] == '^');
+      if (p[j] == ']') j++;
+      while (p[j] != '\0' && p[j] != ']') j++;
+      if (p[j] == '\0') return NULL; /* regcomp says what is wrong */
+      i = j, after_quant = false;
+    } else if (c == '*' || c == '+' || c == '?' || c == '{') {
+      if (after_quant) return "a quantifier follows another";
+      if (c == '{') {
+        unsigned long lo = strtoul(p + i + 1, NULL, 10);
+        const char *comma = strchr(p + i, ',');
+        const char *close = strchr(p + i, '}');
+        unsigned long hi = lo;
+        if (close == NULL) return NULL;
+        if (comma != NULL && comma < close && comma[1] != '}') hi = strtoul(comma + 1, NULL, 10);
+        if (lo > SP_MAX_REPEAT || hi > SP_MAX_REPEAT) return "a repetition over 64";
+        i = (size_t)(close - p);
+      }
+      after_quant = true;
+    } else {
+      after_quant = false;
+    }
+  }
+  return NULL;
+}
+
 static vigie_status sp_match_load(const sp_loader *l, const xmlNode *n, sp_match *m) {
   vigie_status status = VIGIE_OK;
   char *pattern = sp_text(n, &status);
@@ -181,6 +222,12 @@ static vigie_status sp_match_load(const sp_loader *l, const xmlNode *n, sp_match
   m->version = sp_attr(n, "version", &status);
   m->info = sp_attr(n, "info", &status);
   if (status != VIGIE_OK) goto done;
+  const char *risk = sp_pattern_risk(pattern);
+  if (risk != NULL) {
+    status = vigie_fail(l->err, VIGIE_ESYNTAX, "%s:%ld: <match>: regular expression refused (%s)",
+                        l->name, sp_line(n), risk);
+    goto done;
+  }
   int rc = regcomp(&m->re, pattern, REG_EXTENDED | REG_ICASE | REG_NEWLINE);
   if (rc != 0) {
     char why[128];
