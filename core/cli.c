@@ -121,6 +121,7 @@ int cli_exit_code(vigie_status status) {
   case VIGIE_EAUTH: return VIGIE_EXIT_NOPERM;
   case VIGIE_ETLS:
   case VIGIE_EPROTO: return VIGIE_EXIT_PROTOCOL;
+  case VIGIE_EVERIFY: return VIGIE_EXIT_VERIFY;
   }
   return VIGIE_EXIT_SOFTWARE;
 }

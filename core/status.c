@@ -26,6 +26,7 @@ const char *vigie_strerror(vigie_status status) {
   case VIGIE_ETLS: return "TLS failure";
   case VIGIE_EPROTO: return "protocol error or connection cut";
   case VIGIE_ETIMEOUT: return "timed out";
+  case VIGIE_EVERIFY: return "verification failed";
   }
   return "unknown status";
 }

@@ -29,11 +29,12 @@ typedef enum vigie_status {
   VIGIE_EAUTH = 15,        /* a server refused our credentials */
   VIGIE_ETLS = 16,         /* a TLS handshake or certificate check failed */
   VIGIE_EPROTO = 17,       /* a server broke the protocol or cut the connection */
-  VIGIE_ETIMEOUT = 18      /* a server did not answer in time */
+  VIGIE_ETIMEOUT = 18,     /* a server did not answer in time */
+  VIGIE_EVERIFY = 19       /* a proof bundle does not verify: file changed, missing, added, bad signature */
 } vigie_status;
 
 /* Number of the highest value, for meta-tests that walk every status. */
-#define VIGIE_STATUS_LAST VIGIE_ETIMEOUT
+#define VIGIE_STATUS_LAST VIGIE_EVERIFY
 
 /** A short English description of a status.
  * \param[in] status  any value, known or not
