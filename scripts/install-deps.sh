@@ -17,6 +17,7 @@ build_pkgs=(
 tool_pkgs=(
   libxml2-utils xsltproc openssl iproute2 nftables procps psmisc netcat-openbsd
   curl ldap-utils python3 nmap ndiff sslscan dnsmasq-base
+  chromium fonts-dejavu-core
 )
 daemon_pkgs=(
   nginx-light openssh-server postfix vsftpd slapd postgresql samba dcmtk
