@@ -40,8 +40,8 @@ void rpt_html_refs(const rpt_html_ctx *c, const rpt_rule *rule) {
       fputs("\">", c->out);
       rpt_html_val(c, label);
       fputs("</a>", c->out);
-    } else {
-      rpt_html_val(c, label);
+    } else if (ref->label && *ref->label) {
+      rpt_html_val(c, ref->label); /* a non-web href (javascript:...) is dropped */
     }
   }
   fputs("</ul>", c->out);
