@@ -32,15 +32,17 @@ void rpt_html_refs(const rpt_html_ctx *c, const rpt_rule *rule) {
   for (size_t i = 0; i < rule->ref_count; i++) {
     const rpt_reference *ref = &rule->refs[i];
     const char *label = ref->label && *ref->label ? ref->label : ref->href;
+    bool link = https_link(ref->href);
+    if (!link && !(ref->label && *ref->label)) continue; /* only a non-web href */
     fputs("<li>", c->out);
-    if (https_link(ref->href)) {
+    if (link) {
       /* The href is escaped like any datum: it cannot leave its quotes. */
       fputs("<a rel=\"noreferrer\" href=\"", c->out);
       rpt_html_esc(c->out, ref->href, c->evidence_cap);
       fputs("\">", c->out);
       rpt_html_val(c, label);
       fputs("</a>", c->out);
-    } else if (ref->label && *ref->label) {
+    } else {
       rpt_html_val(c, ref->label); /* a non-web href (javascript:...) is dropped */
     }
   }
