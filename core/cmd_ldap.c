@@ -326,7 +326,11 @@ static vigie_status dircmd_write(const dircmd_job *job, const ldapa_results *res
   vigie_afile *f = NULL;
   vigie_status status = vigie_afile_open(job->output, &f, err);
   if (status != VIGIE_OK) return status;
-  status = ldapa_output_xml(results, dir, vigie_afile_stream(f), err);
+  /* The base searched: the one asked for, else the domain root read. */
+  const char *base = job->conn.base;
+  if (base == NULL && ldapa_dir_set_size(dir, LDAPA_SET_DOMAIN) > 0)
+    base = ldapa_obj_dn(ldapa_dir_set_at(dir, LDAPA_SET_DOMAIN, 0));
+  status = ldapa_output_xml_target(results, dir, job->conn.url, base, vigie_afile_stream(f), err);
   if (status != VIGIE_OK) {
     vigie_afile_abort(f);
     return status;

@@ -663,6 +663,14 @@ const char *ldapa_rule_reference_at(const ldapa_rule *rule, size_t i, const char
 
 size_t ldapa_rule_check_count(const ldapa_rule *rule) { return rule->nchecks; }
 
+int ldapa_rule_level(const ldapa_rule *rule) {
+  int level = 0;
+  for (size_t i = 0; i < rule->nchecks; i++)
+    if (rule->checks[i].level > 0 && (level == 0 || rule->checks[i].level < level))
+      level = rule->checks[i].level;
+  return level;
+}
+
 const ldapa_check *ldapa_rule_check_at(const ldapa_rule *rule, size_t i) {
   return i < rule->nchecks ? &rule->checks[i] : NULL;
 }

@@ -157,7 +157,8 @@ done:
   return status;
 }
 
-static vigie_status dx_header(vigie_xmlw *w, const ldapa_results *results) {
+static vigie_status dx_header(vigie_xmlw *w, const ldapa_results *results, const char *url,
+                              const char *base) {
   vigie_status status;
   char when[32];
   time_t t = ldapa_results_time(results);
@@ -175,18 +176,31 @@ static vigie_status dx_header(vigie_xmlw *w, const ldapa_results *results) {
   DX_TRY(vigie_xmlw_attr(w, "version", VIGIE_VERSION_STRING));
   DX_TRY(vigie_xmlw_end(w));
   DX_TRY(dx_nl(w));
+  if (url != NULL && *url != '\0') {
+    DX_TRY(vigie_xmlw_start(w, "target"));
+    DX_TRY(vigie_xmlw_attr(w, "url", url));
+    if (base != NULL) DX_TRY(vigie_xmlw_attr(w, "base", base));
+    DX_TRY(vigie_xmlw_end(w));
+    DX_TRY(dx_nl(w));
+  }
 done:
   return status;
 }
 
 vigie_status ldapa_output_xml(const ldapa_results *results, const ldapa_dir *dir, FILE *out,
                               vigie_error *err) {
+  return ldapa_output_xml_target(results, dir, NULL, NULL, out, err);
+}
+
+vigie_status ldapa_output_xml_target(const ldapa_results *results, const ldapa_dir *dir,
+                                     const char *url, const char *base, FILE *out,
+                                     vigie_error *err) {
   if (results == NULL || dir == NULL || out == NULL)
     return vigie_fail(err, VIGIE_EINVAL, "ldapa_output_xml: bad argument");
   vigie_xmlw *w = vigie_xmlw_new(out);
   if (w == NULL) return vigie_fail(err, VIGIE_ENOMEM, "directory result: out of memory");
   vigie_status status;
-  DX_TRY(dx_header(w, results));
+  DX_TRY(dx_header(w, results, url, base));
   DX_TRY(dx_sets(w, dir, ldapa_results_profile(results)));
   DX_TRY(dx_nl(w));
   DX_TRY(dx_level(w, results));

@@ -276,6 +276,8 @@ const char *ldapa_rule_category(const ldapa_rule *rule);
 /** lang "fr" or "en"; field "title", "description", "rationale", "remediation". */
 const char *ldapa_rule_text(const ldapa_rule *rule, const char *field, const char *lang);
 const char *ldapa_rule_anssi(const ldapa_rule *rule); /* "vuln_..." or NULL */
+/** The lowest level (1..5) among the rule's checks, 0 when none sets one. */
+int ldapa_rule_level(const ldapa_rule *rule);
 /** The reason of a <not-evaluated> rule, or NULL for a rule with checks. Borrowed. */
 const char *ldapa_rule_not_evaluated(const ldapa_rule *rule);
 /** The file the rule was loaded from and (in *line, may be NULL) its line. Borrowed. */
@@ -367,5 +369,10 @@ ldapa_level ldapa_level_compute(const ldapa_results *results);
 /** Write the directory result (rules/directory.xsd). */
 vigie_status ldapa_output_xml(const ldapa_results *results, const ldapa_dir *dir, FILE *out,
                               vigie_error *err);
+/** The same with <target url base/> naming the server and the base searched
+ * (url NULL: no target; base may be NULL), for the report's asset id. */
+vigie_status ldapa_output_xml_target(const ldapa_results *results, const ldapa_dir *dir,
+                                     const char *url, const char *base, FILE *out,
+                                     vigie_error *err);
 
 #endif
