@@ -304,7 +304,12 @@ bool rpt_model_uid(const char *rule_id, const char *asset_id, char out[65]) {
             EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
   EVP_MD_CTX_free(ctx);
   if (!ok) return false;
-  for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+  static const char hex[] = "0123456789abcdef"; /* no printf: one uid per finding */
+  for (int i = 0; i < 32; i++) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
+  out[64] = '\0';
   return true;
 }
 
