@@ -102,6 +102,33 @@ TEST(full_result_validates) {
   ldapa_dir_free(dir);
 }
 
+/* <target> names the server and base for the report; it validates. */
+TEST(target_validates) {
+  vigie_error err;
+  ldapa_ruleset *rs = ldapa_ruleset_new();
+  ldapa_dir *dir = ldapa_dir_new();
+  ldapa_dir_set_time(dir, NOW);
+  ldapa_results *res = NULL;
+  REQUIRE(ldapa_eval(rs, dir, LDAPA_PROFILE_AD, &res, &err) == VIGIE_OK);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  REQUIRE(f != NULL);
+  CHECK(ldapa_output_xml_target(res, dir, "ldaps://dc1.chu.fr", "DC=chu,DC=fr", f, &err) == VIGIE_OK);
+  fclose(f);
+  CHECK(strstr(buf, "<tool name=\"vigie\" version=\"" VIGIE_VERSION_STRING "\"/>\n"
+                    "<target url=\"ldaps://dc1.chu.fr\" base=\"DC=chu,DC=fr\"/>") != NULL);
+  char *xsd = vigie_data_path("directory.xsd", &err);
+  struct _xmlDoc *doc = NULL;
+  CHECKF(vigie_xml_read_memory(buf, len, "out.xml", xsd, &doc, &err) == VIGIE_OK, "%s", err.msg);
+  vigie_xml_doc_free(doc);
+  vigie_free(xsd);
+  free(buf);
+  ldapa_results_free(res);
+  ldapa_ruleset_free(rs);
+  ldapa_dir_free(dir);
+}
+
 TEST(empty_result_validates) {
   vigie_error err;
   ldapa_ruleset *rs = ldapa_ruleset_new();
@@ -119,4 +146,4 @@ TEST(empty_result_validates) {
   ldapa_dir_free(dir);
 }
 
-TEST_MAIN(TEST_CASE_ENTRY(full_result_validates), TEST_CASE_ENTRY(empty_result_validates))
+TEST_MAIN(TEST_CASE_ENTRY(full_result_validates), TEST_CASE_ENTRY(empty_result_validates), TEST_CASE_ENTRY(target_validates))
