@@ -498,7 +498,41 @@ TEST(scale_100k_findings) {
   if (!getenv("VIGIE_KEEP_SCALE")) unlink(path);
 }
 
-TEST_MAIN(TEST_CASE_ENTRY(lab_assets_and_findings), TEST_CASE_ENTRY(lab_directory),
+#ifdef RPT_HAVE_XML_READ
+/* Through report.xml: the lab written, then built again against it. */
+TEST(previous_report_xml) {
+  rpt_report *r = NULL;
+  vigie_error err = {0};
+  REQUIRE(build_lab(NULL, &r, &err) == VIGIE_OK);
+  char path[256];
+  snprintf(path, sizeof path, "/tmp/vigie-test-prev-%ld.xml", (long)getpid());
+  FILE *f = fopen(path, "wb");
+  REQUIRE(f != NULL);
+  vigie_status st = rpt_xml_write(r, f, &err);
+  fclose(f);
+  rpt_report_free(r);
+  CHECKF(st == VIGIE_OK, "%s", err.msg);
+  const char *scans[] = {data_path("lab-scan.xml")};
+  const char *prev[] = {path};
+  rpt_build_options o = {.scans = scans, .scan_count = 1, .previous = prev, .previous_count = 1,
+                         .now = NOW_2026_11_26 + 50 * 86400};
+  st = rpt_build(&o, &r, &err);
+  CHECKF(st == VIGIE_OK, "%s", err.msg);
+  if (st == VIGIE_OK) {
+    CHECK(r->scores.persisting_count == 80 && r->scores.new_count == 0);
+    CHECK(r->scores.fixed_count == 56); /* the directory findings, absent now */
+    CHECK(r->previous_count == 1 && r->interval.known && r->interval.days == 0);
+    rpt_report_free(r);
+  }
+  unlink(path);
+}
+#endif
+
+TEST_MAIN(
+#ifdef RPT_HAVE_XML_READ
+          TEST_CASE_ENTRY(previous_report_xml),
+#endif
+          TEST_CASE_ENTRY(lab_assets_and_findings), TEST_CASE_ENTRY(lab_directory),
           TEST_CASE_ENTRY(lab_scores), TEST_CASE_ENTRY(waivers_valid_and_expired),
           TEST_CASE_ENTRY(waivers_bad_files), TEST_CASE_ENTRY(trend_new_persisting_fixed),
           TEST_CASE_ENTRY(trend_interval_bounds), TEST_CASE_ENTRY(finess_and_lang),
