@@ -63,8 +63,16 @@ static void arrays(json_out *j, bool *first, const rpt_report *r, const rpt_find
   rpt_buf_adds(&j->b, rule->source == RPT_SRC_EXPOSURE ? "[\"vigie\",\"exposure\""
                                                        : "[\"vigie\",\"directory\"");
   if (rule->category && *rule->category) {
-    rpt_buf_addc(&j->b, ',');
-    rpt_esc_json(&j->b, rule->category, CAP_SERVICE, j->marker);
+    /* DefectDojo splits tags on spaces and commas: keep one word */
+    tmp->len = 0;
+    for (const char *c = rule->category; *c && tmp->len < 100; c++) {
+      bool word = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.';
+      rpt_buf_addc(tmp, word ? *c : '-');
+    }
+    rpt_buf_adds(&j->b, ",\"");
+    rpt_buf_add(&j->b, tmp->data, tmp->len);
+    rpt_buf_addc(&j->b, '"');
   }
   rpt_buf_addc(&j->b, ']');
   size_t n = 0;

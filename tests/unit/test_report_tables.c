@@ -379,6 +379,40 @@ TEST(json_hostile_model) {
   rpt_report_free(r);
 }
 
+TEST(json_tag_is_one_word) {
+  rpt_report *r = fixture_model(false);
+  REQUIRE(r);
+  for (size_t i = 0; i < r->rule_count; i++) rpt_model_rules(r)[i].category = "remote admin,<x>";
+  vigie_status st;
+  char *got = capture(w_json, r, NULL, &st);
+  CHECK(got && strstr(got, ",\"remote-admin--x-\"]") != NULL);
+  free(got);
+  rpt_report_free(r);
+}
+
+/* A full disk is an error the caller hears about, never a silent short file. */
+TEST(write_errors_are_reported) {
+  FILE *f = fopen("/dev/full", "w");
+  if (!f) {
+    printf("# no /dev/full: skipped\n");
+    return;
+  }
+  rpt_report *r = fixture_model(false);
+  REQUIRE(r);
+  const rpt_report *rs[1] = {r};
+  vigie_error err = {0};
+  CHECK(rpt_csv_write(r, NULL, f, &err) == VIGIE_EIO);
+  CHECK(strstr(err.msg, "findings.csv") != NULL);
+  clearerr(f);
+  CHECK(rpt_json_write(r, f, &err) == VIGIE_EIO);
+  clearerr(f);
+  CHECK(rpt_rollup_html(rs, 1, "fr", f, &err) == VIGIE_EIO);
+  clearerr(f);
+  CHECK(rpt_rollup_csv(rs, 1, NULL, f, &err) == VIGIE_EIO);
+  fclose(f);
+  rpt_report_free(r);
+}
+
 TEST(endpoints) {
   rpt_asset a = {.kind = RPT_ASSET_DIRECTORY};
   const char *in[] = {"ldaps://dc.example.org", "ldap://[2001:2::1]:1389/DC=x", "ldapi:///",
@@ -514,5 +548,6 @@ TEST_MAIN(TEST_CASE_ENTRY(csv_small_model_exact), TEST_CASE_ENTRY(csv_bom_and_se
           TEST_CASE_ENTRY(csv_hostile_model_is_defused), TEST_CASE_ENTRY(csv_cell_rules),
           TEST_CASE_ENTRY(cell_cap_cuts_at_a_character), TEST_CASE_ENTRY(json_small_model_exact),
           TEST_CASE_ENTRY(json_escapes), TEST_CASE_ENTRY(json_hostile_model),
+          TEST_CASE_ENTRY(json_tag_is_one_word), TEST_CASE_ENTRY(write_errors_are_reported),
           TEST_CASE_ENTRY(endpoints), TEST_CASE_ENTRY(rollup_html), TEST_CASE_ENTRY(rollup_csv),
           TEST_CASE_ENTRY(rollup_empty))
