@@ -137,13 +137,13 @@ void rpt_esc_html(rpt_buf *b, const char *s) {
     uint32_t cp;
     size_t n = rpt_utf8_decode(s + i, len - i, &cp);
     switch (cp) {
-    case '&': rpt_buf_adds(b, "&amp;"); break;
-    case '<': rpt_buf_adds(b, "&lt;"); break;
-    case '>': rpt_buf_adds(b, "&gt;"); break;
-    case '"': rpt_buf_adds(b, "&quot;"); break;
-    case '\'': rpt_buf_adds(b, "&#39;"); break;
-    default:
-      if (cp == '\t' || cp == '\n' || cp == '\r' || !is_control(cp)) rpt_utf8_add(b, cp);
+      case '&': rpt_buf_adds(b, "&amp;"); break;
+      case '<': rpt_buf_adds(b, "&lt;"); break;
+      case '>': rpt_buf_adds(b, "&gt;"); break;
+      case '"': rpt_buf_adds(b, "&quot;"); break;
+      case '\'': rpt_buf_adds(b, "&#39;"); break;
+      default:
+        if (cp == '\t' || cp == '\n' || cp == '\r' || !is_control(cp)) rpt_utf8_add(b, cp);
     }
     i += n;
   }

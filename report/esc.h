@@ -73,11 +73,11 @@ const char *rpt_cut_marker(const char *lang);
 typedef struct rpt_csvw {
   FILE *out;
   char sep;
-  size_t col;        /* cells written in the current row */
-  bool io_error;     /* a block could not be written */
+  size_t col;    /* cells written in the current row */
+  bool io_error; /* a block could not be written */
   const char *marker;
-  rpt_buf row;       /* the current row, written at its end */
-  rpt_buf cell;      /* scratch for one cell */
+  rpt_buf row;  /* the current row, written at its end */
+  rpt_buf cell; /* scratch for one cell */
 } rpt_csvw;
 
 /** Start a stream on out; writes the BOM when opts ask. opts may be NULL. */

@@ -57,7 +57,8 @@ void rpt_ftext_description(rpt_buf *b, const rpt_report *r, const rpt_finding *f
   add_line(b, en ? "Asset: " : "Actif : ", a->id);
   add_line(b, en ? "Evidence: " : "Preuve : ", f->evidence);
   add_line(b, en ? "Confidence: " : "Confiance : ", f->confidence);
-  if (f->trend != RPT_TREND_NONE) add_line(b, en ? "Trend: " : "Évolution : ", rpt_trend_name(f->trend));
+  if (f->trend != RPT_TREND_NONE)
+    add_line(b, en ? "Trend: " : "Évolution : ", rpt_trend_name(f->trend));
   if (f->waiver >= 0 && (size_t)f->waiver < r->waiver_count) {
     const rpt_waiver *w = &r->waivers[f->waiver];
     char day[11];
@@ -101,9 +102,12 @@ static bool v6_ok(const char *h, size_t n) {
 static bool directory_endpoint(rpt_buf *b, const char *uri) {
   unsigned port;
   if (!uri) return false;
-  if (strncmp(uri, "ldap://", 7) == 0) uri += 7, port = 389;
-  else if (strncmp(uri, "ldaps://", 8) == 0) uri += 8, port = 636;
-  else return false; /* ldapi:// and the rest name no network host */
+  if (strncmp(uri, "ldap://", 7) == 0)
+    uri += 7, port = 389;
+  else if (strncmp(uri, "ldaps://", 8) == 0)
+    uri += 8, port = 636;
+  else
+    return false; /* ldapi:// and the rest name no network host */
   const char *h = uri, *end;
   bool v6 = *h == '[';
   if (v6) {

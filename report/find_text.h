@@ -15,8 +15,7 @@ const char *rpt_dd_severity(rpt_severity sev);
  * trend, waiver and the first objects, one per line (raw, not escaped):
  * DefectDojo deduplicates on severity, title and description, so the asset
  * must be in it. */
-void rpt_ftext_description(rpt_buf *b, const rpt_report *r, const rpt_finding *f,
-                           const char *lang);
+void rpt_ftext_description(rpt_buf *b, const rpt_report *r, const rpt_finding *f, const char *lang);
 /** One line per reference: "label: href" or the label alone. */
 void rpt_ftext_references(rpt_buf *b, const rpt_rule *rule);
 /** "N: dn1 | dn2 ..." (the first RPT_FTEXT_OBJECTS), "" when none. */

@@ -50,8 +50,10 @@ static void our_cells(rpt_csvw *w, const rpt_report *r, const rpt_finding *f, rp
   rpt_csvw_cell(w, rule->source == RPT_SRC_EXPOSURE ? "exposure" : "directory");
   rpt_csvw_cell(w, a->id);
   rpt_csvw_cell(w, svc ? a->address : a->dir_server);
-  if (svc) rpt_csvw_cellf(w, "%u", a->port);
-  else rpt_csvw_cell(w, NULL);
+  if (svc)
+    rpt_csvw_cellf(w, "%u", a->port);
+  else
+    rpt_csvw_cell(w, NULL);
   rpt_csvw_cell(w, a->service);
   rpt_csvw_cell(w, a->product);
   rpt_csvw_cell(w, a->version);

@@ -122,7 +122,8 @@ static void finding(json_out *j, const rpt_report *r, const rpt_finding *f, cons
 static void header(json_out *j, const rpt_report *r) {
   bool en = r->lang && strcmp(r->lang, "en") == 0;
   rpt_buf desc = {0};
-  rpt_buf_adds(&desc, r->establishment ? r->establishment : (en ? "Establishment" : "Établissement"));
+  rpt_buf_adds(&desc,
+               r->establishment ? r->establishment : (en ? "Establishment" : "Établissement"));
   if (r->finess) rpt_buf_addf(&desc, " (FINESS %s)", r->finess);
   rpt_buf_adds(&desc, en ? ", report " : ", rapport ");
   rpt_buf_adds(&desc, r->uuid);
@@ -158,7 +159,8 @@ vigie_status rpt_json_write(const rpt_report *report, FILE *out, vigie_error *er
   }
   rpt_buf_adds(&j.b, "\n]}\n");
   vigie_status st = VIGIE_OK;
-  if (j.b.nomem || tmp.nomem) st = vigie_fail(err, VIGIE_ENOMEM, "findings.json: out of memory");
+  if (j.b.nomem || tmp.nomem)
+    st = vigie_fail(err, VIGIE_ENOMEM, "findings.json: out of memory");
   else if (!rpt_buf_flush(&j.b, out) || !io || fflush(out) != 0 || ferror(out))
     st = vigie_fail(err, VIGIE_EIO, "findings.json: write failed");
   rpt_buf_free(&j.b);

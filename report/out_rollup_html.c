@@ -34,14 +34,13 @@ static bool head(rpt_buf *b, bool en) {
                "<meta charset=\"utf-8\">\n"
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                "<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n",
-               en ? "en" : "fr", hash, en ? "vigie — regional roll-up" : "vigie — synthèse régionale",
-               style);
+               en ? "en" : "fr", hash,
+               en ? "vigie — regional roll-up" : "vigie — synthèse régionale", style);
   return true;
 }
 
 static void intro(rpt_buf *b, size_t n, bool en) {
-  rpt_buf_addf(b, "<h1>%s</h1>\n<p>%zu %s</p>\n",
-               en ? "Regional roll-up" : "Synthèse régionale", n,
+  rpt_buf_addf(b, "<h1>%s</h1>\n<p>%zu %s</p>\n", en ? "Regional roll-up" : "Synthèse régionale", n,
                en ? "establishment reports" : "rapports d'établissement");
   rpt_buf_adds(b, en ? "<p class=\"note\">Levels 1 (worst) to 5 are estimates made by vigie to "
                        "prepare and follow remediation. They are not official results of "
@@ -59,13 +58,18 @@ static void row_html(rpt_buf *b, rpt_buf *cell, const rpt_rollup_row *row, bool 
     int lv = col == RPT_RC_EXPOSURE ? row->exposure : col == RPT_RC_DIRECTORY ? row->directory : 0;
     cell->len = 0;
     rpt_rollup_cell(cell, row, col, en, total);
-    if (col == RPT_RC_NAME && !total) rpt_buf_adds(b, "<th scope=\"row\">");
-    else if (lv >= 1 && lv <= 5) rpt_buf_addf(b, "<td class=\"l%d\">", lv);
+    if (col == RPT_RC_NAME && !total)
+      rpt_buf_adds(b, "<th scope=\"row\">");
+    else if (lv >= 1 && lv <= 5)
+      rpt_buf_addf(b, "<td class=\"l%d\">", lv);
     else if (col == RPT_RC_INTERVAL && !total && row->interval.known && !row->interval.holds)
       rpt_buf_adds(b, "<td class=\"ko\">");
-    else rpt_buf_adds(b, numeric(col) ? "<td class=\"n\">" : "<td>");
-    if (cell->len) rpt_esc_html(b, rpt_buf_str(cell));
-    else if (!total) rpt_buf_adds(b, "—");
+    else
+      rpt_buf_adds(b, numeric(col) ? "<td class=\"n\">" : "<td>");
+    if (cell->len)
+      rpt_esc_html(b, rpt_buf_str(cell));
+    else if (!total)
+      rpt_buf_adds(b, "—");
     rpt_buf_adds(b, col == RPT_RC_NAME && !total ? "</th>" : "</td>");
   }
   rpt_buf_adds(b, "</tr>\n");
@@ -97,7 +101,8 @@ vigie_status rpt_rollup_html(const rpt_report *const *reports, size_t count, con
   row_html(&b, &cell, &total, en, true);
   rpt_buf_adds(&b, "</tfoot>\n</table>\n</body>\n</html>\n");
   vigie_status st = VIGIE_OK;
-  if (b.nomem || cell.nomem) st = vigie_fail(err, VIGIE_ENOMEM, "rollup.html: out of memory");
+  if (b.nomem || cell.nomem)
+    st = vigie_fail(err, VIGIE_ENOMEM, "rollup.html: out of memory");
   else if (!rpt_buf_flush(&b, out) || fflush(out) != 0 || ferror(out))
     st = vigie_fail(err, VIGIE_EIO, "rollup.html: write failed");
   rpt_buf_free(&b);

@@ -4,18 +4,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const labels_fr[RPT_RC_COUNT] = {
-    "Établissement", "FINESS", "Date du rapport", "Niveau exposition", "Niveau annuaire",
-    "Score", "Critiques", "Élevées", "Moyennes", "Faibles", "Info", "Nouvelles", "Corrigées",
-    "Persistantes", "Évolution exposition", "Évolution annuaire", "Dernier audit d'exposition",
-    "Intervalle 45–60 j"};
-static const char *const labels_en[RPT_RC_COUNT] = {
-    "Establishment", "FINESS", "Report date", "Exposure level", "Directory level", "Score",
-    "Critical", "High", "Medium", "Low", "Info", "New", "Fixed", "Persisting",
-    "Exposure move", "Directory move", "Last exposure audit", "45–60 day interval"};
+/* Column headings: French, English. */
+static const char *const labels[RPT_RC_COUNT][2] = {
+    [RPT_RC_NAME] = {"Établissement", "Establishment"},
+    [RPT_RC_FINESS] = {"FINESS", "FINESS"},
+    [RPT_RC_DATE] = {"Date du rapport", "Report date"},
+    [RPT_RC_EXPOSURE] = {"Niveau exposition", "Exposure level"},
+    [RPT_RC_DIRECTORY] = {"Niveau annuaire", "Directory level"},
+    [RPT_RC_SCORE] = {"Score", "Score"},
+    [RPT_RC_CRITICAL] = {"Critiques", "Critical"},
+    [RPT_RC_HIGH] = {"Élevées", "High"},
+    [RPT_RC_MEDIUM] = {"Moyennes", "Medium"},
+    [RPT_RC_LOW] = {"Faibles", "Low"},
+    [RPT_RC_INFO] = {"Info", "Info"},
+    [RPT_RC_NEW] = {"Nouvelles", "New"},
+    [RPT_RC_FIXED] = {"Corrigées", "Fixed"},
+    [RPT_RC_PERSISTING] = {"Persistantes", "Persisting"},
+    [RPT_RC_EXPOSURE_MOVE] = {"Évolution exposition", "Exposure move"},
+    [RPT_RC_DIRECTORY_MOVE] = {"Évolution annuaire", "Directory move"},
+    [RPT_RC_LAST_EXPOSURE] = {"Dernier audit d'exposition", "Last exposure audit"},
+    [RPT_RC_INTERVAL] = {"Intervalle 45–60 j", "45–60 day interval"},
+};
 
 const char *rpt_rollup_label(rpt_rollup_col col, bool en) {
-  return (unsigned)col < RPT_RC_COUNT ? (en ? labels_en : labels_fr)[col] : "";
+  return (unsigned)col < RPT_RC_COUNT ? labels[col][en ? 1 : 0] : "";
 }
 
 /* The newest exposure audit: this report's scans, else a previous one's. */
@@ -107,39 +119,19 @@ static void level(rpt_buf *b, int v) {
 /* "2 → 3" when the level moved, "stable" when not, "" when either is unknown. */
 static void move(rpt_buf *b, int prev, int now) {
   if (prev < 1 || prev > 5 || now < 1 || now > 5) return;
-  if (prev == now) rpt_buf_adds(b, "stable");
-  else rpt_buf_addf(b, "%d → %d", prev, now);
+  if (prev == now)
+    rpt_buf_adds(b, "stable");
+  else
+    rpt_buf_addf(b, "%d → %d", prev, now);
 }
 
+/* The totals row's own texts: its name and the interval tally. */
 static void total_cell(rpt_buf *b, const rpt_rollup_row *t, rpt_rollup_col col, bool en) {
-  switch (col) {
-  case RPT_RC_NAME:
+  if (col == RPT_RC_NAME)
     rpt_buf_addf(b, en ? "Total (%zu establishments)" : "Total (%zu établissements)", t->rows);
-    break;
-  case RPT_RC_INTERVAL:
-    if (t->interval_known)
-      rpt_buf_addf(b, en ? "%zu of %zu hold" : "%zu sur %zu respectés", t->interval_holds,
-                   t->interval_known);
-    break;
-  case RPT_RC_FINESS:
-  case RPT_RC_DATE:
-  case RPT_RC_SCORE:
-  case RPT_RC_EXPOSURE_MOVE:
-  case RPT_RC_DIRECTORY_MOVE:
-  case RPT_RC_LAST_EXPOSURE:
-  case RPT_RC_EXPOSURE:
-  case RPT_RC_DIRECTORY:
-  case RPT_RC_CRITICAL:
-  case RPT_RC_HIGH:
-  case RPT_RC_MEDIUM:
-  case RPT_RC_LOW:
-  case RPT_RC_INFO:
-  case RPT_RC_NEW:
-  case RPT_RC_FIXED:
-  case RPT_RC_PERSISTING:
-  case RPT_RC_COUNT:
-    break;
-  }
+  else if (col == RPT_RC_INTERVAL && t->interval_known)
+    rpt_buf_addf(b, en ? "%zu of %zu hold" : "%zu sur %zu respectés", t->interval_holds,
+                 t->interval_known);
 }
 
 void rpt_rollup_cell(rpt_buf *b, const rpt_rollup_row *row, rpt_rollup_col col, bool en,
@@ -149,31 +141,31 @@ void rpt_rollup_cell(rpt_buf *b, const rpt_rollup_row *row, rpt_rollup_col col, 
     return;
   }
   switch (col) {
-  case RPT_RC_NAME: rpt_buf_adds(b, row->name); break;
-  case RPT_RC_FINESS: rpt_buf_adds(b, row->finess); break;
-  case RPT_RC_DATE: rpt_buf_adds(b, row->date); break;
-  case RPT_RC_EXPOSURE: level(b, row->exposure); break;
-  case RPT_RC_DIRECTORY: level(b, row->directory); break;
-  case RPT_RC_SCORE:
-    if (row->has_score) rpt_buf_addf(b, "%u", row->score);
-    break;
-  case RPT_RC_CRITICAL:
-  case RPT_RC_HIGH:
-  case RPT_RC_MEDIUM:
-  case RPT_RC_LOW:
-  case RPT_RC_INFO: rpt_buf_addf(b, "%zu", row->counts[col - RPT_RC_CRITICAL]); break;
-  case RPT_RC_NEW: rpt_buf_addf(b, "%zu", row->new_count); break;
-  case RPT_RC_FIXED: rpt_buf_addf(b, "%zu", row->fixed_count); break;
-  case RPT_RC_PERSISTING: rpt_buf_addf(b, "%zu", row->persisting_count); break;
-  case RPT_RC_EXPOSURE_MOVE: move(b, row->exposure_prev, row->exposure); break;
-  case RPT_RC_DIRECTORY_MOVE: move(b, row->directory_prev, row->directory); break;
-  case RPT_RC_LAST_EXPOSURE: rpt_buf_adds(b, row->last_exposure); break;
-  case RPT_RC_INTERVAL:
-    if (row->interval.known)
-      rpt_buf_addf(b, en ? "%s (%ld d)" : "%s (%ld j)",
-                   row->interval.holds ? (en ? "yes" : "oui") : (en ? "no" : "non"),
-                   row->interval.days);
-    break;
-  case RPT_RC_COUNT: break;
+    case RPT_RC_NAME: rpt_buf_adds(b, row->name); break;
+    case RPT_RC_FINESS: rpt_buf_adds(b, row->finess); break;
+    case RPT_RC_DATE: rpt_buf_adds(b, row->date); break;
+    case RPT_RC_EXPOSURE: level(b, row->exposure); break;
+    case RPT_RC_DIRECTORY: level(b, row->directory); break;
+    case RPT_RC_SCORE:
+      if (row->has_score) rpt_buf_addf(b, "%u", row->score);
+      break;
+    case RPT_RC_CRITICAL:
+    case RPT_RC_HIGH:
+    case RPT_RC_MEDIUM:
+    case RPT_RC_LOW:
+    case RPT_RC_INFO: rpt_buf_addf(b, "%zu", row->counts[col - RPT_RC_CRITICAL]); break;
+    case RPT_RC_NEW: rpt_buf_addf(b, "%zu", row->new_count); break;
+    case RPT_RC_FIXED: rpt_buf_addf(b, "%zu", row->fixed_count); break;
+    case RPT_RC_PERSISTING: rpt_buf_addf(b, "%zu", row->persisting_count); break;
+    case RPT_RC_EXPOSURE_MOVE: move(b, row->exposure_prev, row->exposure); break;
+    case RPT_RC_DIRECTORY_MOVE: move(b, row->directory_prev, row->directory); break;
+    case RPT_RC_LAST_EXPOSURE: rpt_buf_adds(b, row->last_exposure); break;
+    case RPT_RC_INTERVAL:
+      if (row->interval.known)
+        rpt_buf_addf(b, en ? "%s (%ld d)" : "%s (%ld j)",
+                     row->interval.holds ? (en ? "yes" : "oui") : (en ? "no" : "non"),
+                     row->interval.days);
+      break;
+    case RPT_RC_COUNT: break;
   }
 }

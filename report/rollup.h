@@ -7,17 +7,17 @@
 
 /* One establishment's report, reduced to what a regional table shows. */
 typedef struct rpt_rollup_row {
-  const char *name;        /* establishment, "" when the report has none */
-  const char *finess;      /* "" when none */
-  char date[11];           /* report date */
-  int exposure, directory; /* levels 1..5, 0 unknown */
+  const char *name;                  /* establishment, "" when the report has none */
+  const char *finess;                /* "" when none */
+  char date[11];                     /* report date */
+  int exposure, directory;           /* levels 1..5, 0 unknown */
   int exposure_prev, directory_prev; /* the newest previous report's, 0 unknown */
   bool has_score;
   unsigned score;
   size_t counts[RPT_SEV_COUNT]; /* open findings */
   size_t new_count, fixed_count, persisting_count;
-  char last_exposure[11];  /* date of the last exposure audit, "" unknown */
-  rpt_interval interval;   /* CaRE 45–60 days between the last two */
+  char last_exposure[11];                      /* date of the last exposure audit, "" unknown */
+  rpt_interval interval;                       /* CaRE 45–60 days between the last two */
   size_t rows, interval_known, interval_holds; /* totals row only */
 } rpt_rollup_row;
 

@@ -10,8 +10,7 @@
 
 #include "report_tables_fixture.h"
 
-typedef vigie_status (*write_fn)(const rpt_report *const *r, size_t n, FILE *out,
-                                 vigie_error *err);
+typedef vigie_status (*write_fn)(const rpt_report *const *r, size_t n, FILE *out, vigie_error *err);
 
 static vigie_status w_csv(const rpt_report *const *r, size_t n, FILE *out, vigie_error *err) {
   (void)n;
@@ -38,8 +37,10 @@ static vigie_status w_rcsv(const rpt_report *const *r, size_t n, FILE *out, vigi
 static const struct {
   const char *file;
   write_fn fn;
-} outputs[] = {{"findings.csv", w_csv},   {"findings-fr.csv", w_csv_fr},
-               {"findings.json", w_json}, {"rollup.html", w_rhtml},
+} outputs[] = {{"findings.csv", w_csv},
+               {"findings-fr.csv", w_csv_fr},
+               {"findings.json", w_json},
+               {"rollup.html", w_rhtml},
                {"rollup.csv", w_rcsv}};
 
 static double now_s(void) {

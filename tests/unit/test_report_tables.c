@@ -73,8 +73,10 @@ static long csv_read(const char *p, size_t len, char sep, cell_fn cell, void *ct
       for (p++;; p++) {
         if (p >= end) goto bad;
         if (*p == '"') {
-          if (p + 1 < end && p[1] == '"') tmp[n++] = *p++;
-          else break;
+          if (p + 1 < end && p[1] == '"')
+            tmp[n++] = *p++;
+          else
+            break;
         } else {
           tmp[n++] = *p;
         }
@@ -255,7 +257,10 @@ TEST(csv_bom_and_semicolon) {
   size_t len;
   char *got = capture(w_csv, &c, &len, &st);
   REQUIRE(got && st == VIGIE_OK);
-  CHECK(memcmp(got, "\xEF\xBB\xBF" "Date;Title;CweId;Url;", 24) == 0);
+  CHECK(memcmp(got,
+               "\xEF\xBB\xBF"
+               "Date;Title;CweId;Url;",
+               24) == 0);
   /* a cell holding ';' is quoted now, one holding only ',' is not */
   CHECK(strstr(got, ";\"Migration; phase \"\"2\"\", en cours\";2027-01-31;") != NULL);
   CHECK(strstr(got, ";ldap://dc1.example.org/DC=example,DC=org;ldap://dc1.example.org;;") != NULL);
@@ -302,15 +307,16 @@ TEST(csv_cell_rules) {
   FILE *f = open_memstream(&buf, &n);
   REQUIRE(f);
   rpt_csvw_init(&w, f, NULL, "en");
-  const char *cells[] = {"=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\ry", "plain", "a,b",
-                         "q\"q", "l\nl", NULL, "é", "x=1"};
+  const char *cells[] = {"=1+1", "+1",   "-1",   "@SUM(A1)", "\tx", "\ry", "plain",
+                         "a,b",  "q\"q", "l\nl", NULL,       "é",   "x=1"};
   for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) rpt_csvw_cell(&w, cells[i]);
   rpt_csvw_end_row(&w);
   CHECK(rpt_csvw_finish(&w, "t", NULL) == VIGIE_OK);
   fclose(f);
   /* TAB and CR are controls, so dropped before the formula test */
-  CHECK(same(buf, "\"'=1+1\",\"'+1\",\"'-1\",\"'@SUM(A1)\",x,y,plain,\"a,b\",\"q\"\"q\","
-                  "\"l\nl\",,é,x=1\r\n"));
+  CHECK(same(buf,
+             "\"'=1+1\",\"'+1\",\"'-1\",\"'@SUM(A1)\",x,y,plain,\"a,b\",\"q\"\"q\","
+             "\"l\nl\",,é,x=1\r\n"));
   free(buf);
 }
 
@@ -350,8 +356,7 @@ TEST(json_small_model_exact) {
 TEST(json_escapes) {
   rpt_buf b = {0};
   rpt_esc_json(&b, "a\"\\</script>\x01\n\x7f\xe2\x80\xa8\xff", 0, NULL);
-  CHECK_STR(rpt_buf_str(&b),
-            "\"a\\\"\\\\<\\/script>\\u0001\\u000a\\u007f\\u2028\xEF\xBF\xBD\"");
+  CHECK_STR(rpt_buf_str(&b), "\"a\\\"\\\\<\\/script>\\u0001\\u000a\\u007f\\u2028\xEF\xBF\xBD\"");
   b.len = 0;
   rpt_esc_json(&b, "éé", 3, "…"); /* the cap falls inside the second é */
   CHECK_STR(rpt_buf_str(&b), "\"é…\"");
@@ -415,8 +420,13 @@ TEST(write_errors_are_reported) {
 
 TEST(endpoints) {
   rpt_asset a = {.kind = RPT_ASSET_DIRECTORY};
-  const char *in[] = {"ldaps://dc.example.org", "ldap://[2001:2::1]:1389/DC=x", "ldapi:///",
-                      "ldap://bad host/", "ldap://h:99999", "ldap://h:636?x", "https://h"};
+  const char *in[] = {"ldaps://dc.example.org",
+                      "ldap://[2001:2::1]:1389/DC=x",
+                      "ldapi:///",
+                      "ldap://bad host/",
+                      "ldap://h:99999",
+                      "ldap://h:636?x",
+                      "https://h"};
   const char *want[] = {"dc.example.org:636", "[2001:2::1]:1389", NULL, NULL, NULL, "h:636", NULL};
   for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
     rpt_buf b = {0};
@@ -471,7 +481,8 @@ static char *between(const char *s, const char *a, const char *b) {
 }
 
 TEST(rollup_html) {
-  rpt_report *m[4] = {rollup_model("Zeta", 3, 2, 52), rollup_model("<script>alert(1)</script> CH", 1, 0, 30),
+  rpt_report *m[4] = {rollup_model("Zeta", 3, 2, 52),
+                      rollup_model("<script>alert(1)</script> CH", 1, 0, 30),
                       rollup_model("Alpha", 2, 0, 0), rollup_model("Omega & \"fils\"", 0, 0, 0)};
   rollup_ctx c = {(const rpt_report *const *)m, 4, "fr", {0, false}};
   vigie_status st;
@@ -512,8 +523,8 @@ TEST(rollup_html) {
 }
 
 TEST(rollup_csv) {
-  rpt_report *m[3] = {rollup_model("=HYPERLINK(\"x\")", 3, 2, 52), rollup_model("Beta;CH", 1, 0, 30),
-                      rollup_model("Alpha", 0, 0, 0)};
+  rpt_report *m[3] = {rollup_model("=HYPERLINK(\"x\")", 3, 2, 52),
+                      rollup_model("Beta;CH", 1, 0, 30), rollup_model("Alpha", 0, 0, 0)};
   rollup_ctx c = {(const rpt_report *const *)m, 3, "fr", {';', false}};
   vigie_status st;
   size_t len;
