@@ -5,7 +5,8 @@
 # allowed keys, CSV with a constant column count under both separators, no
 # cell a spreadsheet would run as a formula, and every hostile string back
 # intact but for the defusing apostrophe, U+FFFD for invalid UTF-8 and the
-# dropped controls. TAP. Needs python3 (skips with 77 without it).
+# dropped controls; and Chromium, when installed, applies the roll-up's
+# style under its CSP. TAP. Needs python3 (skips with 77 without it).
 set -u
 driver=${1:?usage: test_report_tables.sh REPORT_TABLES_DRIVER}
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is not installed"; exit 77; }
@@ -16,7 +17,7 @@ if ! "$driver" "$tmp" >"$tmp/driver.log" 2>&1; then
   exit 1
 fi
 exec python3 - "$tmp" <<'EOF'
-import csv, io, json, re, sys, hashlib, base64
+import base64, csv, hashlib, io, json, os, re, shutil, subprocess, sys
 
 d = sys.argv[1]
 results = []
@@ -124,6 +125,25 @@ h = "sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).d
 check("rollup.html: CSP names the style's hash", m and f"style-src '{h}'" in html)
 check("rollup.html: no script, data escaped",
       "<script" not in html and "&lt;/script&gt;&lt;script&gt;alert(1)" in html)
+
+# A real browser applies the style under the CSP; a copy with a wrong hash
+# shows the check would see a violation.
+def csp_violations(path):
+    prof = f"{d}/chromium-profile"
+    p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--enable-logging=stderr", "--v=1", f"--user-data-dir={prof}",
+                        "--dump-dom", "file://" + path],
+                       capture_output=True, text=True, timeout=90)
+    shutil.rmtree(prof, ignore_errors=True)
+    return p.stderr.count("violates the following Content Security Policy")
+chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+if chromium:
+    bad = f"{d}/rollup-bad-hash.html"
+    open(bad, "w", encoding="utf-8").write(re.sub(r"sha256-[A-Za-z0-9+/=]+", "sha256-AAAA", html))
+    check("rollup.html: Chromium applies the style with no CSP violation", csp_violations(f"{d}/rollup.html") == 0)
+    check("rollup.html: Chromium reports a violation for a wrong hash", csp_violations(bad) > 0)
+else:
+    check("rollup.html: Chromium and the CSP # SKIP chromium is not installed", True)
 
 print(f"1..{len(results)}")
 failed = 0
