@@ -130,6 +130,13 @@ static bool is_control(uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0
 
 /* -------------------------------------------------------------- escapes */
 
+/* Length of the leading run of printable ASCII holding none of special. */
+static size_t plain_run(const char *s, size_t len, const char *special) {
+  size_t n = 0;
+  while (n < len && s[n] >= 0x20 && s[n] < 0x7F && !strchr(special, s[n])) n++;
+  return n;
+}
+
 void rpt_esc_html(rpt_buf *b, const char *s) {
   if (!s) return;
   size_t len = strlen(s);
@@ -160,6 +167,12 @@ void rpt_esc_json(rpt_buf *b, const char *s, size_t cap, const char *marker) {
   if (cut) /* back to a character boundary */
     for (len = cap; len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80; len--) continue;
   for (size_t i = 0; i < len;) {
+    size_t run = plain_run(s + i, len - i, "\"\\/");
+    if (run) {
+      rpt_buf_add(b, s + i, run);
+      i += run;
+      continue;
+    }
     uint32_t cp;
     size_t n = rpt_utf8_decode(s + i, len - i, &cp);
     if (cp == '"' || cp == '\\') {
@@ -184,6 +197,15 @@ bool rpt_clean_cell(rpt_buf *b, const char *s, size_t cap, const char *marker) {
   size_t len = s ? strlen(s) : 0, start = b->len, mlen = marker ? strlen(marker) : 0;
   size_t room = cap > mlen ? cap - mlen : 0, keep = start;
   for (size_t i = 0; i < len;) {
+    /* Printable ASCII is copied by runs, as far as it fits. */
+    size_t used = b->len - start, fit = used < room ? room - used : 0;
+    size_t run = plain_run(s + i, len - i < fit ? len - i : fit, "");
+    if (run) {
+      rpt_buf_add(b, s + i, run);
+      i += run;
+      keep = b->len;
+      continue;
+    }
     uint32_t cp;
     i += rpt_utf8_decode(s + i, len - i, &cp);
     if (cp != '\n' && is_control(cp)) continue;
