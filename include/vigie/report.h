@@ -292,6 +292,10 @@ vigie_status rpt_csv_write(const rpt_report *report, const rpt_csv_options *opts
 /** findings.json: DefectDojo Generic Findings Import, only its allowed keys. */
 vigie_status rpt_json_write(const rpt_report *report, FILE *out, vigie_error *err);
 
+/** scan.nmap.xml: the report's scan inputs (read again from their paths),
+ * merged, in nmap's XML through the scanner's writer. */
+vigie_status rpt_nmap_write(const rpt_report *report, FILE *out, vigie_error *err);
+
 /* ----------------------------------------------------- regional roll-up */
 
 /** One HTML page and one CSV for many establishments' report.xml: one row

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # findings.csv, findings.json and the roll-up written from a hostile model
-# (report_tables_driver), read back by Python's json and csv modules the way
+# (tests/report/tables_driver.c), read back by Python's json and csv modules the way
 # DefectDojo and a spreadsheet user would: strict JSON with only DefectDojo's
 # allowed keys, CSV with a constant column count under both separators, no
 # cell a spreadsheet would run as a formula, and every hostile string back
@@ -8,7 +8,7 @@
 # dropped controls; and Chromium, when installed, applies the roll-up's
 # style under its CSP. TAP. Needs python3 (skips with 77 without it).
 set -u
-driver=${1:?usage: test_report_tables.sh REPORT_TABLES_DRIVER}
+driver=${1:?usage: test_report_tables.sh TABLES_DRIVER}
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is not installed"; exit 77; }
 tmp=$(mktemp -d /tmp/vigie-report-tables.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -9,7 +9,7 @@
 #include "harness.h"
 #include "report/esc.h"
 #include "report/find_text.h"
-#include "report_tables_fixture.h"
+#include "report/tables_fixture.h"
 
 /* ---------------------------------------------------------------- helpers */
 

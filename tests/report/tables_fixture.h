@@ -1,5 +1,5 @@
 /* Report models for the tables' tests (test_report_tables.c and
- * report_tables_driver.c), built with report/model.h as rpt_build would:
+ * report/tables_driver.c), built with report/model.h as rpt_build would:
  * both sources, a waived, a fixed and a new finding. With hostile set, every
  * string a scan or a directory supplies is an attack on a spreadsheet, a
  * JSON reader or a browser. */

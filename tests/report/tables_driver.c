@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report_tables_fixture.h"
+#include "report/tables_fixture.h"
 
 typedef vigie_status (*write_fn)(const rpt_report *const *r, size_t n, FILE *out, vigie_error *err);
 
