@@ -28,6 +28,7 @@ extern const cmd_desc cmd_scan;
 extern const cmd_desc cmd_services;
 extern const cmd_desc cmd_ldap;
 extern const cmd_desc cmd_rules;
+extern const cmd_desc cmd_report;
 
 /* Options every command that takes targets shares, with their help lines. */
 enum {

@@ -13,6 +13,7 @@ static const cmd_desc *const commands[] = {
     &cmd_scan,
     &cmd_services,
     &cmd_targets,
+    &cmd_report,
     &cmd_rules,
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

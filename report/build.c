@@ -81,19 +81,9 @@ static vigie_status inputs(rpt_report *r, const rpt_build_options *o, const rpt_
   return status;
 }
 
-/* Reading report.xml (rpt_xml_read) lives in report/in_xml.c; the build
- * links build_previous.c with it and defines RPT_HAVE_XML_READ. */
+/* Previous reports are read back from their report.xml (build_previous.c). */
 static vigie_status previous(rpt_report *r, const rpt_build_options *o, vigie_error *err) {
-#ifdef RPT_HAVE_XML_READ
   return rpt_build_previous(r, o->previous, o->previous_count, err);
-#else
-  if (o->previous_count)
-    return vigie_fail(err, VIGIE_EINVAL,
-                      "%s: comparing with a previous report needs report.xml reading, "
-                      "not part of this build",
-                      o->previous[0]);
-  return rpt_trend_apply(r, NULL, NULL, 0, err);
-#endif
 }
 
 vigie_status rpt_build(const rpt_build_options *o, rpt_report **out, vigie_error *err) {
