@@ -4,13 +4,15 @@
 #include "core/cmd.h"
 #include "vigie/report.h"
 
-enum { OPT_HELP = 1, OPT_KEY, OPT_QUIET, OPT_TSA_CA, OPT_TSA_URL, OPT_VERBOSE };
+enum { OPT_HELP = 1, OPT_KEY, OPT_QUIET, OPT_TSA_CA, OPT_TSA_TIMEOUT, OPT_TSA_URL, OPT_VERBOSE };
 
 static const cli_option bundle_options[] = {
     {"--help", "-h", OPT_HELP, NULL, "show this help and exit"},
     {"--key", NULL, OPT_KEY, "KEY", "the Ed25519 private key to sign with (vigie keygen)"},
     {"--quiet", "-q", OPT_QUIET, NULL, "print errors only"},
     {"--tsa-ca", NULL, OPT_TSA_CA, "FILE", "PEM certificates the TSA's chain must reach"},
+    {"--tsa-timeout", NULL, OPT_TSA_TIMEOUT, "SECONDS",
+     "give up on the TSA after SECONDS (30), connection attempts included"},
     {"--tsa-url", NULL, OPT_TSA_URL, "URL",
      "also timestamp MANIFEST at this RFC 3161 authority (http_proxy is honoured)"},
     {"--verbose", "-v", OPT_VERBOSE, NULL, "say more"},
@@ -78,6 +80,11 @@ static int bundle_run(int argc, char **argv, cmd_ctx *ctx) {
     case OPT_KEY: key = v; break;
     case OPT_TSA_URL: tsa.url = v; break;
     case OPT_TSA_CA: tsa.ca_file = v; break;
+    case OPT_TSA_TIMEOUT: {
+      unsigned long t = 0;
+      if (cli_parse_uint("--tsa-timeout", v, 1, 3600, &t, &err) == VIGIE_OK) tsa.timeout = (int)t;
+      break;
+    }
     case OPT_QUIET: ctx->log->level = VIGIE_LOG_QUIET; break;
     case OPT_VERBOSE: cmd_adjust_verbosity(ctx, +1); break;
     case CLI_POSITIONAL:

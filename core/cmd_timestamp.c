@@ -5,7 +5,7 @@
 #include "core/cmd.h"
 #include "vigie/report.h"
 
-enum { OPT_HELP = 1, OPT_QUERY_OUT, OPT_QUIET, OPT_REPLY, OPT_TSA_CA, OPT_TSA_URL, OPT_VERBOSE };
+enum { OPT_HELP = 1, OPT_QUERY_OUT, OPT_QUIET, OPT_REPLY, OPT_TSA_CA, OPT_TSA_TIMEOUT, OPT_TSA_URL, OPT_VERBOSE };
 
 static const cli_option timestamp_options[] = {
     {"--help", "-h", OPT_HELP, NULL, "show this help and exit"},
@@ -15,6 +15,8 @@ static const cli_option timestamp_options[] = {
     {"--reply", NULL, OPT_REPLY, "FILE",
      "install FILE, a TSA's reply obtained elsewhere, as DIR/MANIFEST.tsr once it matches"},
     {"--tsa-ca", NULL, OPT_TSA_CA, "FILE", "PEM certificates the TSA's chain must reach"},
+    {"--tsa-timeout", NULL, OPT_TSA_TIMEOUT, "SECONDS",
+     "give up on the TSA after SECONDS (30), connection attempts included"},
     {"--tsa-url", NULL, OPT_TSA_URL, "URL", "send the request to this RFC 3161 authority"},
     {"--verbose", "-v", OPT_VERBOSE, NULL, "say more"},
 };
@@ -55,6 +57,11 @@ static void timestamp_parse(int argc, char **argv, cmd_ctx *ctx, timestamp_job *
     case OPT_REPLY: job->reply = v; break;
     case OPT_TSA_URL: job->tsa.url = v; break;
     case OPT_TSA_CA: job->tsa.ca_file = v; break;
+    case OPT_TSA_TIMEOUT: {
+      unsigned long t = 0;
+      if (cli_parse_uint("--tsa-timeout", v, 1, 3600, &t, err) == VIGIE_OK) job->tsa.timeout = (int)t;
+      break;
+    }
     case OPT_QUIET: ctx->log->level = VIGIE_LOG_QUIET; break;
     case OPT_VERBOSE: cmd_adjust_verbosity(ctx, +1); break;
     case CLI_POSITIONAL:

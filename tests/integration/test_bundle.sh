@@ -234,11 +234,12 @@ expect 76 "timestamp --reply refuses garbage" "$bin" timestamp --reply junk.tsr 
 # A dead TSA: exit 69, and the bundle is still signed.
 kill "$tsa_pid"; wait "$tsa_pid" 2>/dev/null; tsa_pid=""
 rm -rf dead && cp -a bundle dead && rm -f dead/MANIFEST*
-expect 69 "dead TSA: exit 69" "$bin" bundle --key signer.key --tsa-url "$url" dead
+expect 69 "dead TSA: exit 69" "$bin" bundle --key signer.key --tsa-url "$url" --tsa-timeout 2 dead
 check "says it stays signed and how to stamp later" has "is signed but not timestamped"
 check "no MANIFEST.tsr" test ! -e dead/MANIFEST.tsr
 expect 0 "the bundle verifies" "$bin" verify dead
-expect 69 "timestamp with a dead TSA: exit 69" "$bin" timestamp --tsa-url "$url" dead
+expect 69 "timestamp with a dead TSA: exit 69" "$bin" timestamp --tsa-url "$url" --tsa-timeout 2 dead
+expect 2 "--tsa-timeout 0 is a usage error" "$bin" timestamp --tsa-url "$url" --tsa-timeout 0 dead
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
