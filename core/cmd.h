@@ -29,6 +29,10 @@ extern const cmd_desc cmd_services;
 extern const cmd_desc cmd_ldap;
 extern const cmd_desc cmd_rules;
 extern const cmd_desc cmd_report;
+extern const cmd_desc cmd_keygen;
+extern const cmd_desc cmd_bundle;
+extern const cmd_desc cmd_timestamp;
+extern const cmd_desc cmd_verify;
 
 /* Options every command that takes targets shares, with their help lines. */
 enum {

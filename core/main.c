@@ -15,6 +15,10 @@ static const cmd_desc *const commands[] = {
     &cmd_targets,
     &cmd_report,
     &cmd_rules,
+    &cmd_keygen,
+    &cmd_bundle,
+    &cmd_timestamp,
+    &cmd_verify,
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

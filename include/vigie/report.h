@@ -308,28 +308,106 @@ vigie_status rpt_rollup_csv(const rpt_report *const *reports, size_t count,
 
 /* ---------------------------------------------------------- proof bundle */
 
-/** A new Ed25519 key written to path as PEM PKCS#8, mode 0600, refusing to
- * overwrite. \param[out] fingerprint  hex SHA-256 of the DER SPKI (65 bytes). */
-vigie_status rpt_bundle_keygen(const char *path, char fingerprint[65], vigie_error *err);
+/* A proof bundle is a folder: the audit's files, plus MANIFEST (one
+ * "<sha256>  <relative path>" line per file, sorted bytewise, LF: what
+ * `sha256sum -c MANIFEST` reads), MANIFEST.sig (the raw 64-byte Ed25519
+ * signature of MANIFEST's bytes), pubkey.pem (the signer's public key, PEM
+ * SubjectPublicKeyInfo) and, once timestamped, MANIFEST.tsr (an RFC 3161
+ * TimeStampResp over SHA-256(MANIFEST)). Every file is written atomically.
+ * Key fingerprints and sums are lowercase hex SHA-256 (64 digits + NUL). */
+#define RPT_BUNDLE_HEX_LEN 65
 
-/** Write dir/MANIFEST (sha256sum lines of every regular file of dir, sorted,
- * except MANIFEST*, pubkey.pem), dir/MANIFEST.sig (raw Ed25519 signature of
- * MANIFEST's bytes) and dir/pubkey.pem. */
-vigie_status rpt_bundle_sign(const char *dir, const char *key_path, char fingerprint[65],
+/** A new Ed25519 key written to path as PEM PKCS#8, mode 0600, and its
+ * public half to path.pub; refuses to overwrite either (VIGIE_EPERM, err
+ * naming the file that exists).
+ * \param[out] fingerprint  hex SHA-256 of the DER SubjectPublicKeyInfo. */
+vigie_status rpt_bundle_keygen(const char *path, char fingerprint[RPT_BUNDLE_HEX_LEN],
+                               vigie_error *err);
+
+/* What signing or verifying a bundle found. */
+typedef struct rpt_bundle_info {
+  char fingerprint[RPT_BUNDLE_HEX_LEN];     /* the key that signed / checked */
+  char manifest_sha256[RPT_BUNDLE_HEX_LEN]; /* SHA-256 of MANIFEST: record it in eCaRE */
+  size_t files;                             /* lines of MANIFEST */
+} rpt_bundle_info;
+
+/** Write dir/MANIFEST for every regular file under dir (recursively,
+ * except the four files above at the top), dir/MANIFEST.sig and
+ * dir/pubkey.pem, with the Ed25519 key of key_path (unencrypted PEM).
+ * A symbolic link, special file or a name holding a control character or a
+ * backslash stops it (VIGIE_ERANGE, err naming the file); an old
+ * MANIFEST.tsr, which no longer matches, is removed. */
+vigie_status rpt_bundle_sign(const char *dir, const char *key_path, rpt_bundle_info *info,
                              vigie_error *err);
 
-/** One line of a verification: what is wrong with one file. */
-typedef struct rpt_verify_problem {
-  char path[512];
-  const char *what;          /* "changed", "missing", "added", "bad signature"... */
-} rpt_verify_problem;
+/* Where and how to reach a time-stamping authority. */
+typedef struct rpt_bundle_tsa {
+  const char *url;     /* "http://tsa.example/": POST application/timestamp-query;
+                          http_proxy/https_proxy/no_proxy are honoured */
+  const char *ca_file; /* PEM: the TSA's chain must reach one of these; NULL:
+                          the token is checked but its signer is not */
+  int timeout;         /* seconds for the whole exchange; 0: 30 */
+} rpt_bundle_tsa;
 
-/** Check dir offline: the signature of MANIFEST with dir/pubkey.pem (or
- * pubkey when not NULL), every file's sum, no file added, the timestamp
- * token when there is one. problem(ctx, p) is called for each problem.
- * \return VIGIE_OK when all holds; VIGIE_EVERIFY otherwise. */
+/* A timestamp token, as checked. */
+typedef struct rpt_bundle_stamp {
+  char time[40];       /* the TSA's genTime, "2026-01-31T10:00:00Z" */
+  bool signer_checked; /* the signature and chain were checked against a CA file */
+} rpt_bundle_stamp;
+
+/** Timestamp dir/MANIFEST (only that file is needed: the bundle can be
+ * stamped later on another machine): a request with the SHA-256 of
+ * MANIFEST, a random nonce and certReq, POSTed to tsa->url; the answer is
+ * checked (status, imprint, nonce, signer with ca_file) and written to
+ * dir/MANIFEST.tsr. 
+eturn VIGIE_ECONNECT or VIGIE_ETIMEOUT when the TSA
+ * cannot be reached, VIGIE_EPROTO when it refuses or answers garbage,
+ * VIGIE_EVERIFY when its answer does not match the request. */
+vigie_status rpt_bundle_timestamp(const char *dir, const rpt_bundle_tsa *tsa,
+                                  rpt_bundle_stamp *stamp, vigie_error *err);
+
+/** Write the DER request for dir/MANIFEST to out_path (an `openssl ts
+ * -query` twin), for a TSA reached by other means. */
+vigie_status rpt_bundle_query_write(const char *dir, const char *out_path, vigie_error *err);
+
+/** Install a TimeStampResp obtained elsewhere as dir/MANIFEST.tsr, after
+ * checking it is granted and its imprint is SHA-256(MANIFEST) (and its
+ * signer when ca_file is not NULL); its nonce cannot be checked.
+ * 
+eturn VIGIE_EVERIFY when it does not match. */
+vigie_status rpt_bundle_reply_install(const char *dir, const char *reply_path, const char *ca_file,
+                                      rpt_bundle_stamp *stamp, vigie_error *err);
+
+/** One line of a verification: what is wrong with one file. Both strings
+ * are borrowed for the duration of the callback. */
+typedef struct rpt_verify_problem {
+  const char *path;  /* relative to the bundle: "report.html", "MANIFEST" */
+  const char *what;  /* "changed", "missing", "added", "bad signature",
+                        "key swapped", "timestamp mismatch", "malformed"... */
+  const char *detail;/* more for a human, or NULL */
+} rpt_verify_problem;
 typedef void (*rpt_verify_fn)(void *ctx, const rpt_verify_problem *p);
-vigie_status rpt_bundle_verify(const char *dir, const char *pubkey, rpt_verify_fn problem,
-                               void *ctx, vigie_error *err);
+
+/* What a verification read, for its summary lines. */
+typedef struct rpt_bundle_verified {
+  rpt_bundle_info info;   /* fingerprint of the key the signature was checked with */
+  size_t problems;
+  bool stamped;           /* MANIFEST.tsr is there and matches */
+  rpt_bundle_stamp stamp;
+} rpt_bundle_verified;
+
+/** Check dir offline: MANIFEST.sig over MANIFEST with dir/pubkey.pem (with
+ * pubkey, a PEM path, the bundle's key must be that one, else "key swapped",
+ * and the signature is checked with pubkey), every listed file's sum, no
+ * file missing or added, MANIFEST.tsr when there is one (signer checked
+ * only with tsa_ca). MANIFEST is hostile input: a malformed one is one
+ * problem and no file outside dir is ever read. problem(ctx, p) is called
+ * for each problem, in a stable order.
+ * 
+eturn VIGIE_OK when all holds; VIGIE_EVERIFY otherwise; another status
+ * (err set) when dir is no folder or pubkey/tsa_ca cannot be read. */
+vigie_status rpt_bundle_verify(const char *dir, const char *pubkey, const char *tsa_ca,
+                               rpt_verify_fn problem, void *ctx, rpt_bundle_verified *out,
+                               vigie_error *err);
 
 #endif
