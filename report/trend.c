@@ -85,6 +85,46 @@ static vigie_status add_fixed(rpt_report *now, const rpt_report *p, const rpt_fi
   return VIGIE_OK;
 }
 
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether this report looked again at a previous finding's asset: a
+ * directory only when the same directory was audited; a service when the
+ * host answered this report's scans (some port of its address is an asset
+ * now). A finding the report could not look at again is neither fixed nor
+ * persisting: claiming "fixed" for a host left out of this scan, or a
+ * directory not audited this time, would be false proof. */
+typedef struct retest {
+  const char **addresses; /* sorted addresses of now's service assets */
+  size_t count;
+} retest;
+
+static bool retested(rpt_report *now, const retest *rt, const rpt_asset *pa) {
+  if (pa->kind == RPT_ASSET_DIRECTORY) return rpt_model_find_asset(now, pa->id) >= 0;
+  return pa->address && rt->count &&
+         bsearch(&pa->address, rt->addresses, rt->count, sizeof *rt->addresses, cmp_str);
+}
+
+/* One coverage line per previous asset whose findings were not compared. */
+static vigie_status add_untested(rpt_report *now, const rpt_report *newest, size_t asset,
+                                 size_t findings, vigie_error *err) {
+  const rpt_asset *pa = &newest->assets[asset];
+  rpt_gap *g = rpt_model_add_gap(now);
+  if (!g) return vigie_fail(err, VIGIE_ENOMEM, "trend: out of memory");
+  bool dir = pa->kind == RPT_ASSET_DIRECTORY;
+  g->source = dir ? RPT_SRC_DIRECTORY : RPT_SRC_EXPOSURE;
+  g->what = rpt_model_str(now, pa->id);
+  g->why = rpt_model_strf(now,
+                          "not re-tested: %s, so its %zu finding(s) of the previous report (%s) "
+                          "are neither confirmed nor counted as fixed",
+                          dir ? "this directory was not audited this time"
+                              : "this host did not answer this report's scans",
+                          findings, newest->created ? newest->created : "undated");
+  if (!g->what || !g->why) return vigie_fail(err, VIGIE_ENOMEM, "trend: out of memory");
+  return VIGIE_OK;
+}
+
 static vigie_status compare(rpt_report *now, const rpt_report *newest, vigie_error *err) {
   const char *today = date_of(now, now->created);
   if (now->created && !today) return vigie_fail(err, VIGIE_ENOMEM, "trend: out of memory");
@@ -102,13 +142,27 @@ static vigie_status compare(rpt_report *now, const rpt_report *newest, vigie_err
       f->first_seen = today;
     }
   }
-  for (size_t i = 0; i < newest->finding_count; i++) {
+  retest rt = {vigie_malloc((now->asset_count ? now->asset_count : 1) * sizeof *rt.addresses), 0};
+  size_t *untested = vigie_calloc(newest->asset_count ? newest->asset_count : 1, sizeof *untested);
+  vigie_status status = rt.addresses && untested ? VIGIE_OK
+                                                 : vigie_fail(err, VIGIE_ENOMEM, "trend: out of memory");
+  for (size_t i = 0; status == VIGIE_OK && i < now->asset_count; i++)
+    if (now->assets[i].kind == RPT_ASSET_SERVICE && now->assets[i].address)
+      rt.addresses[rt.count++] = now->assets[i].address;
+  if (status == VIGIE_OK) qsort(rt.addresses, rt.count, sizeof *rt.addresses, cmp_str);
+  for (size_t i = 0; status == VIGIE_OK && i < newest->finding_count; i++) {
     const rpt_finding *pf = &newest->findings[i];
     if (pf->trend == RPT_TREND_FIXED || rpt_model_find_finding(now, pf->uid) >= 0) continue;
-    vigie_status status = add_fixed(now, newest, pf, err);
-    if (status != VIGIE_OK) return status;
+    if (retested(now, &rt, &newest->assets[pf->asset]))
+      status = add_fixed(now, newest, pf, err);
+    else
+      untested[pf->asset]++;
   }
-  return VIGIE_OK;
+  for (size_t a = 0; status == VIGIE_OK && a < newest->asset_count; a++)
+    if (untested[a]) status = add_untested(now, newest, a, untested[a], err);
+  vigie_free(rt.addresses);
+  vigie_free(untested);
+  return status;
 }
 
 static int cmp_time(const void *a, const void *b) {

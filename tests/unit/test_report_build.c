@@ -246,8 +246,10 @@ static rpt_report *model(const char *created, const char *scan, const char *cons
     if (ai < 0) {
       rpt_asset *a = rpt_model_add_asset(r);
       a->id = rpt_model_str(r, pairs[2 * i + 1]);
-      a->address = "198.18.0.1";
-      a->port = 443;
+      /* "ADDR:PORT/tcp" (IPv4 here): the address the trend compares */
+      const char *id = pairs[2 * i + 1], *colon = strchr(id, ':');
+      a->address = rpt_model_strn(r, id, colon ? (size_t)(colon - id) : strlen(id));
+      a->port = colon ? (uint16_t)atoi(colon + 1) : 0;
       ai = (long)r->asset_count - 1;
     }
     char uid[65];
@@ -264,11 +266,13 @@ static rpt_report *model(const char *created, const char *scan, const char *cons
 
 TEST(trend_new_persisting_fixed) {
   const char *old[] = {"EXP-A-001", "198.18.0.1:443/tcp"};
+  /* C's host (198.18.0.9) is absent now: not re-tested, so neither fixed nor
+   * persisting; B and E are on a host that answered: fixed. */
   const char *prev[] = {"EXP-A-001", "198.18.0.1:443/tcp", "EXP-B-001", "198.18.0.1:443/tcp",
-                        "EXP-C-001", "198.18.0.9:22/tcp"};
+                        "EXP-C-001", "198.18.0.9:22/tcp",  "EXP-E-001", "198.18.0.1:80/tcp"};
   const char *cur[] = {"EXP-A-001", "198.18.0.1:443/tcp", "EXP-D-001", "198.18.0.1:443/tcp"};
   rpt_report *p1 = model("2026-08-01T10:00:00Z", "2026-08-01T09:00:00Z", old, 1, 2);
-  rpt_report *p2 = model("2026-10-01T10:00:00Z", "2026-10-01T09:00:00Z", prev, 3, 3);
+  rpt_report *p2 = model("2026-10-01T10:00:00Z", "2026-10-01T09:00:00Z", prev, 4, 3);
   rpt_model_findings(p2)[0].first_seen = "2026-08-01";
   rpt_report *now = model("2026-11-20T10:00:00Z", "2026-11-20T08:00:00Z", cur, 2, 0);
   /* given newest first: the function orders them */
@@ -281,14 +285,21 @@ TEST(trend_new_persisting_fixed) {
   const rpt_finding *d = find(now, "EXP-D-001", "198.18.0.1:443/tcp");
   const rpt_finding *b = find(now, "EXP-B-001", "198.18.0.1:443/tcp");
   const rpt_finding *c = find(now, "EXP-C-001", "198.18.0.9:22/tcp");
-  REQUIRE(a && b && c && d);
+  const rpt_finding *e = find(now, "EXP-E-001", "198.18.0.1:80/tcp");
+  REQUIRE(a && b && e && d);
+  CHECK(c == NULL);
   CHECK(a->trend == RPT_TREND_PERSISTING);
   CHECK_STR(a->first_seen, "2026-08-01");
   CHECK(d->trend == RPT_TREND_NEW);
   CHECK_STR(d->first_seen, "2026-11-20");
-  CHECK(b->trend == RPT_TREND_FIXED && c->trend == RPT_TREND_FIXED);
-  CHECK_STR(c->first_seen, "2026-10-01");
-  CHECK(asset(now, "198.18.0.9:22/tcp") != NULL); /* copied from the previous report */
+  CHECK(b->trend == RPT_TREND_FIXED && e->trend == RPT_TREND_FIXED);
+  CHECK_STR(e->first_seen, "2026-10-01");
+  CHECK(asset(now, "198.18.0.1:80/tcp") != NULL); /* copied from the previous report */
+  CHECK(asset(now, "198.18.0.9:22/tcp") == NULL);
+  bool gap = false; /* C's host is named as not re-tested */
+  for (size_t i = 0; i < now->gap_count; i++)
+    gap |= strcmp(now->gaps[i].what, "198.18.0.9:22/tcp") == 0 && strstr(now->gaps[i].why, "not re-tested");
+  CHECK(gap);
   REQUIRE(now->previous_count == 2);
   CHECK_STR(now->previous[0].date, "2026-08-01T10:00:00Z");
   CHECK_STR(now->previous[0].path, "aug/report.xml");
@@ -515,7 +526,12 @@ TEST(previous_report_xml) {
   CHECKF(st == VIGIE_OK, "%s", err.msg);
   if (st == VIGIE_OK) {
     CHECK(r->scores.persisting_count == 80 && r->scores.new_count == 0);
-    CHECK(r->scores.fixed_count == 56); /* the directory findings, absent now */
+    /* the directories were not audited again: their 56 findings are not
+     * "fixed", and each directory is named as not re-tested */
+    CHECK(r->scores.fixed_count == 0);
+    size_t untested = 0;
+    for (size_t i = 0; i < r->gap_count; i++) untested += strstr(r->gaps[i].why, "not re-tested") != NULL;
+    CHECK(untested == 2);
     CHECK(r->previous_count == 1 && r->interval.known && r->interval.days == 0);
     rpt_report_free(r);
   }
