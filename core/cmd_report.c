@@ -143,7 +143,13 @@ static int report_parse(int argc, char **argv, cmd_ctx *ctx, report_job *job, vi
                           "--fail-on \"%s\": expected critical, high, medium, low or info", v);
         job->fail_on_set = true;
         break;
-      case OPT_KEY_FINGERPRINT: job->key_fingerprint = v; break;
+      case OPT_KEY_FINGERPRINT:
+        if (strlen(v) != 64 || strspn(v, "0123456789abcdef") != 64)
+          st = vigie_fail(err, VIGIE_EUSAGE,
+                          "--key-fingerprint \"%.80s\": expected 64 lower-case hex digits "
+                          "(the SHA-256 vigie keygen prints)", v);
+        job->key_fingerprint = v;
+        break;
       case OPT_VERBOSE: cmd_adjust_verbosity(ctx, +1); break;
       case OPT_QUIET: ctx->log->level = VIGIE_LOG_QUIET; break;
       default: return vigie_fail(err, VIGIE_EINVAL, "unhandled option"), VIGIE_EXIT_SOFTWARE;

@@ -6,8 +6,10 @@
 # protocol exchanges, TLS) and checks what it finds against the lab's ground
 # truth; then it audits two directories with seeded weaknesses, a weak
 # OpenLDAP and a Samba AD DC, both on loopback, and places each on the
-# ANSSI-style scale. The report (a later part of vigie) will merge both.
-# Outputs go to demo-output/.
+# ANSSI-style scale. Then vigie report merges the scan and both audits into
+# one scored report (HTML in French, XML, CSV, JSON, nmap XML), and vigie
+# bundle signs it as a proof bundle that vigie verify checks.
+# Outputs go to demo-output/; the report is demo-output/report/report.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -107,5 +109,23 @@ VIGIE_LAB_STATE="$ad_state" VIGIE_AD_NETNS=vigie-demo-ad bash tests/lab/samba_ad
 $AD_EXEC "$vigie" ldap --url "$AD_URL" --starttls --ca-file "$AD_CA_FILE" --bind "$AD_AUDIT_DN" \
   --password-file "$AD_AUDIT_PASSWORD_FILE" -o "$out/directory-ad.xml"
 echo "Every rule result, with the objects at fault: $out/directory-ad.xml"
+
+echo
+echo "=== vigie report: the scan and both audits in one scored report ==="
+key="$out/signing.key"
+[ -f "$key" ] || "$vigie" keygen -o "$key"
+fingerprint=$(openssl pkey -pubin -in "$key.pub" -outform DER | sha256sum | cut -d' ' -f1)
+rm -rf "$out/report"
+"$vigie" report --scan "$out/scan.xml" --directory "$out/directory-ad.xml" \
+  --directory "$out/directory-openldap.xml" --key-fingerprint "$fingerprint" \
+  --establishment "Centre hospitalier de démonstration" --finess 750000001 -o "$out/report"
+
+echo
+echo "=== vigie bundle: the report signed as a proof bundle, then verified offline ==="
+"$vigie" bundle --key "$key" "$out/report"
+"$vigie" verify "$out/report"
+echo
+echo "The report: $out/report/report.html (open it in a browser; print it to PDF if needed)"
+echo "The proof bundle: $out/report/ (MANIFEST, MANIFEST.sig, pubkey.pem)"
 echo
 echo "=== done: the labs come down now ==="
