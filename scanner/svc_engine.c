@@ -19,7 +19,9 @@
  * again inside it. The port is done at the first module that says DONE or
  * ERROR (confidence "confirmed") or the first pattern that matches
  * ("banner"), when the plan is empty, after max_attempts connections, or at
- * the port's deadline. */
+ * the port's deadline. A module may ask for a new connection and go on
+ * there (SCAN_SVC_RECONNECT): the slot keeps its state and facts, connects
+ * again and sends the module's request first thing (resume). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,7 @@ typedef struct svc_slot {
   uint32_t events; /* epoll interest registered */
   svc_cand cur;
   bool sent_any, eof;
+  bool resume; /* a module's request waits for the new connection it asked for */
   uint8_t *in;
   size_t in_len, in_cap;
   uint8_t out[SCAN_SVC_OUT_MAX];
@@ -102,6 +105,7 @@ typedef struct svc_engine {
 static void svc_next(svc_engine *e, svc_slot *s);
 static void svc_begin(svc_engine *e, svc_slot *s);
 static void svc_drive(svc_engine *e, svc_slot *s);
+static void svc_connect(svc_engine *e, svc_slot *s);
 
 /* -------------------------------------------------------------- helpers */
 
@@ -232,6 +236,10 @@ static void svc_adopt(svc_engine *e, svc_slot *s) {
     if (status == VIGIE_OK) status = scan_facts_set(facts, "confidence", "confirmed");
   }
   if (status != VIGIE_OK) svc_fail(e, VIGIE_ENOMEM, "out of memory");
+  /* Adopted once: the next candidate starts with a fresh set. */
+  scan_facts_free(s->scratch);
+  s->scratch = NULL;
+  s->io.facts = NULL;
 }
 
 static void svc_release(svc_engine *e, svc_slot *s) {
@@ -315,6 +323,44 @@ static void svc_send(svc_engine *e, svc_slot *s, size_t len) {
   svc_drive(e, s);
 }
 
+static unsigned svc_max_attempts(const svc_engine *e) {
+  return e->cfg->max_attempts ? e->cfg->max_attempts : SCAN_SVC_DEFAULT_ATTEMPTS;
+}
+
+/* Whether the current candidate is a module that has named the service:
+ * what it learnt is then kept whatever ends its conversation. */
+static bool svc_named(const svc_slot *s) {
+  return s->cur.kind == CAND_MODULE && s->scratch != NULL &&
+         scan_facts_get(s->scratch, "service") != NULL;
+}
+
+static void svc_verdict(svc_engine *e, svc_slot *s, scan_svc_verdict v);
+
+/* The connection failed under the current candidate (silence, a failed
+ * send or handshake): a module that named the service ends as ERROR (its
+ * facts kept); anything else gives way to the next candidate. */
+static void svc_lost(svc_engine *e, svc_slot *s) {
+  if (svc_named(s)) return svc_verdict(e, s, SCAN_SVC_ERROR);
+  svc_next(e, s);
+}
+
+/* No new connection for a module that asked for one, or none at all: the
+ * port is done, with the module's facts when it asked. */
+static void svc_unreachable(svc_engine *e, svc_slot *s) {
+  if (s->resume) svc_adopt(e, s);
+  s->resume = false;
+  svc_finish(e, s);
+}
+
+/* SCAN_SVC_RECONNECT: a new connection, io.out sent first thing on it. */
+static void svc_reconnect(svc_engine *e, svc_slot *s) {
+  if (s->io.out_len == 0 || s->io.out_len > SCAN_SVC_OUT_MAX ||
+      s->attempts >= svc_max_attempts(e) || scan_now_ns() >= s->port_deadline)
+    return svc_verdict(e, s, SCAN_SVC_ERROR);
+  s->resume = true;
+  svc_connect(e, s);
+}
+
 /* What a module's start or step said. */
 static void svc_verdict(svc_engine *e, svc_slot *s, scan_svc_verdict v) {
   switch (v) {
@@ -336,6 +382,7 @@ static void svc_verdict(svc_engine *e, svc_slot *s, scan_svc_verdict v) {
       s->confirmed = true;
       return svc_next(e, s);
     case SCAN_SVC_NOT_MINE: return svc_next(e, s);
+    case SCAN_SVC_RECONNECT: return svc_reconnect(e, s);
   }
 }
 
@@ -376,6 +423,10 @@ static void svc_begin_probe(svc_engine *e, svc_slot *s) {
 
 /* Start the current candidate on the connected (and maybe TLS) socket. */
 static void svc_begin(svc_engine *e, svc_slot *s) {
+  if (s->resume) {
+    s->resume = false;
+    return svc_send(e, s, s->io.out_len);
+  }
   switch ((svc_kind)s->cur.kind) {
     case CAND_TLS:
       if (!scan_svc_conn_tls(&s->conn, e->tls, NULL)) return svc_fail(e, VIGIE_ENOMEM, "TLS setup");
@@ -398,7 +449,7 @@ static void svc_connect(svc_engine *e, svc_slot *s) {
   if (rc != 0) {
     if (rc == EMFILE || rc == ENFILE || rc == ENOBUFS || rc == ENOMEM)
       return svc_fail(e, VIGIE_EIO, "out of sockets (lower --service-parallel)");
-    return svc_finish(e, s);
+    return svc_unreachable(e, s);
   }
   s->phase = PH_CONNECT;
   s->op_deadline = scan_now_ns() + e->connect_ns;
@@ -447,9 +498,7 @@ static void svc_next(svc_engine *e, svc_slot *s) {
     if (svc_tried(s, c) || (s->confirmed && !svc_fills(e, s, c))) continue;
     if (scan_now_ns() >= s->port_deadline) break;
     bool reuse = svc_reusable(e, s, c);
-    if (!reuse &&
-        s->attempts >= (e->cfg->max_attempts ? e->cfg->max_attempts : SCAN_SVC_DEFAULT_ATTEMPTS))
-      break;
+    if (!reuse && s->attempts >= svc_max_attempts(e)) break;
     svc_mark(s, c);
     s->cur = c;
     if (reuse) return svc_begin(e, s);
@@ -576,7 +625,7 @@ static void svc_flush(svc_engine *e, svc_slot *s) {
     if (end == SCAN_SVC_IO_AGAIN) return svc_watch(e, s, s->conn.want_write ? EPOLLOUT : EPOLLIN);
     if (end != SCAN_SVC_IO_OK) {
       s->eof = true;
-      return svc_next(e, s);
+      return svc_lost(e, s);
     }
     s->out_off += n;
   }
@@ -601,7 +650,7 @@ static void svc_drive(svc_engine *e, svc_slot *s) {
     case PH_CONNECT: {
       int rc = scan_svc_conn_result(&s->conn);
       if (rc == EINPROGRESS || rc == EALREADY) return;
-      if (rc != 0) return svc_finish(e, s); /* refused or unreachable now: nothing to learn */
+      if (rc != 0) return svc_unreachable(e, s); /* refused or unreachable now */
       const char *name;
       scan_services_at(e->services, s->target, NULL, NULL, &name);
       if (s->tls && s->cur.kind != CAND_TLS) {
@@ -619,7 +668,7 @@ static void svc_drive(svc_engine *e, svc_slot *s) {
         scan_svc_ioend end = scan_svc_conn_handshake(&s->conn);
         if (end == SCAN_SVC_IO_AGAIN)
           return svc_watch(e, s, s->conn.want_write ? EPOLLOUT : EPOLLIN);
-        if (end != SCAN_SVC_IO_OK) return svc_next(e, s);
+        if (end != SCAN_SVC_IO_OK) return s->resume ? svc_unreachable(e, s) : svc_next(e, s);
         return svc_begin(e, s);
       }
     case PH_SEND: return svc_flush(e, s);
@@ -630,16 +679,20 @@ static void svc_drive(svc_engine *e, svc_slot *s) {
 
 /* A deadline passed: the operation ends as a timeout. */
 static void svc_timeout(svc_engine *e, svc_slot *s, uint64_t now) {
-  if (now >= s->port_deadline) return svc_finish(e, s);
+  if (now >= s->port_deadline) {
+    if (svc_named(s) || s->resume) svc_adopt(e, s);
+    return svc_finish(e, s);
+  }
   if (s->phase == PH_RECV && s->cur.kind == CAND_MODULE) {
-    if (s->in_len == 0) return svc_next(e, s); /* silence: not this protocol */
+    if (s->in_len == 0) return svc_lost(e, s); /* silence: not this protocol, or no answer */
     s->eof = true;                             /* the last look at what came */
     return svc_step(e, s);
   }
   if (s->phase == PH_RECV && s->cur.kind == CAND_PROBE) return svc_probe_done(e, s);
-  if (s->phase == PH_CONNECT) return svc_finish(e, s); /* filtered now: give up on it */
+  if (s->phase == PH_CONNECT) return svc_unreachable(e, s); /* filtered now: give up on it */
   s->eof = true; /* a half-done handshake or send: the connection is spent */
-  svc_next(e, s);
+  if (s->resume) return svc_unreachable(e, s);
+  svc_lost(e, s);
 }
 
 /* ----------------------------------------------------------- scheduling */

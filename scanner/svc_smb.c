@@ -11,10 +11,15 @@
  * (RFC 1002 4.3.2); we call "*SMBSERVER", the name Windows and Samba both
  * answer to whatever their own.
  *
- * smb.v1 says which side of the first offer the server took: true when it
- * answered in SMB1 (it cannot, or would rather not, speak SMB 2). A server
- * that picks SMB 2 may still accept SMB1 from a client offering nothing
- * else; proving that takes a connection of its own.
+ * smb.v1 says whether the server accepts SMB1. A server that answers the
+ * first offer in SMB1 does. One that picks SMB 2 there may still accept
+ * SMB1 from a client offering nothing else (Samba with server min protocol
+ * = NT1 and Windows with SMB1 enabled both pick SMB 2): once the SMB 2
+ * exchange is over, the module asks for a connection of its own
+ * (SCAN_SVC_RECONNECT) and offers "NT LM 0.12" alone there. A dialect index
+ * other than 0xFFFF is SMB1 accepted; 0xFFFF (Samba 4.17's answer), an
+ * error status, a closed connection (Windows with SMB1 off) or an SMB 2
+ * answer is SMB1 refused. No clear answer leaves smb.v1 unset.
  */
 #include <stdio.h>
 #include <string.h>
@@ -46,12 +51,14 @@ typedef enum smb_phase {
   SMB_NEGOTIATE2,     /* the SMB2 NEGOTIATE */
   SMB_SETUP,          /* the SMB2 SESSION_SETUP with the NTLMSSP NEGOTIATE_MESSAGE */
   SMB_SETUP1,         /* the same in SMB1: SESSION_SETUP_ANDX, extended security */
+  SMB_V1_ONLY,        /* on a new connection: the NEGOTIATE offering NT LM 0.12 alone */
 } smb_phase;
 
 typedef struct smb_state {
   uint8_t phase;    /* smb_phase */
   uint8_t mid;      /* the next SMB2 message id */
   bool named_guid;  /* ServerGuid is a NUL-padded host name (see is_samba) */
+  bool v1_probe;    /* on the SMB1-only connection (its NetBIOS session on 139) */
 } smb_state;
 
 static const uint16_t dialects[] = {0x0202, 0x0210, 0x0300, 0x0302, 0x0311};
@@ -59,7 +66,8 @@ static const uint16_t dialects[] = {0x0202, 0x0210, 0x0300, 0x0302, 0x0311};
 /* A server that has answered in SMB is confirmed: a broken answer after
  * that is an ERROR, not another protocol. */
 static bool confirmed(const smb_state *s) {
-  return s->phase == SMB_NEGOTIATE2 || s->phase == SMB_SETUP || s->phase == SMB_SETUP1;
+  return s->phase == SMB_NEGOTIATE2 || s->phase == SMB_SETUP || s->phase == SMB_SETUP1 ||
+         s->v1_probe;
 }
 
 /* The NetBIOS session message header: type 0, 24-bit length, set later. */
@@ -104,22 +112,55 @@ static void smb1_header(scan_wr *w, uint8_t command, uint16_t mid) {
   scan_wr_u16le(w, mid);
 }
 
+/* The SMB1 NEGOTIATE: every dialect we speak, or (v1_probe) NT LM 0.12
+ * alone, the question of the SMB1-only connection. */
 static scan_svc_verdict smb1_negotiate(scan_svc_io *io) {
-  static const char offer[] = "\x02NT LM 0.12\0\x02SMB 2.002\0\x02SMB 2.???";
+  static const char all[] = "\x02NT LM 0.12\0\x02SMB 2.002\0\x02SMB 2.???";
+  static const char v1[] = "\x02NT LM 0.12";
+  smb_state *s = io->state;
   scan_wr w;
   scan_svc_out(io, &w);
   nb_open(&w);
   smb1_header(&w, SMB1_NEGOTIATE, 0);
   scan_wr_u8(&w, 0); /* word count */
-  scan_wr_u16le(&w, sizeof offer);
-  scan_wr_bytes(&w, offer, sizeof offer);
+  scan_wr_u16le(&w, s->v1_probe ? sizeof v1 : sizeof all);
+  scan_wr_bytes(&w, s->v1_probe ? v1 : all, s->v1_probe ? sizeof v1 : sizeof all);
   nb_close(&w);
-  ((smb_state *)io->state)->phase = SMB_NEGOTIATE1;
+  s->phase = s->v1_probe ? SMB_V1_ONLY : SMB_NEGOTIATE1;
   return scan_svc_send(io, &w);
 }
 
 static scan_svc_verdict smb_start(scan_svc_io *io) {
   return io->port == 139 ? nb_session_request(io) : smb1_negotiate(io);
+}
+
+/* The SMB 2 exchange is over: the same first request again, on a new
+ * connection, this time offering SMB1 alone. */
+static scan_svc_verdict v1_probe(scan_svc_io *io) {
+  ((smb_state *)io->state)->v1_probe = true;
+  scan_svc_verdict v = smb_start(io);
+  return v == SCAN_SVC_NEXT ? SCAN_SVC_RECONNECT : v;
+}
+
+static bool v1_fact(scan_svc_io *io, bool accepted, const char *answer) {
+  return scan_svc_fact_str(io, "smb.v1", accepted ? "true" : "false") &&
+         scan_svc_fact_str(io, "smb.v1_answer", answer);
+}
+
+/* The answer to NT LM 0.12 alone ([MS-CIFS] 2.2.4.52.2): a dialect index
+ * of 0xFFFF, or an error status, is no; any other index is yes. */
+static scan_svc_verdict v1_only_answer(scan_svc_io *io, scan_rd *m) {
+  uint8_t cmd, words;
+  uint32_t status;
+  uint16_t index;
+  if (scan_rd_u8(m, &cmd) != SCAN_RD_OK || cmd != SMB1_NEGOTIATE ||
+      scan_rd_u32le(m, &status) != SCAN_RD_OK || scan_rd_skip(m, 23) != SCAN_RD_OK ||
+      scan_rd_u8(m, &words) != SCAN_RD_OK)
+    return SCAN_SVC_ERROR;
+  if (status != 0 || words == 0) return scan_svc_end(v1_fact(io, false, "error"), SCAN_SVC_DONE);
+  if (scan_rd_u16le(m, &index) != SCAN_RD_OK) return SCAN_SVC_ERROR;
+  if (index == 0xffffu) return scan_svc_end(v1_fact(io, false, "no-dialect"), SCAN_SVC_DONE);
+  return scan_svc_end(v1_fact(io, true, "accepted"), SCAN_SVC_DONE);
 }
 
 /* The SMB2 header of a request: one credit asked, message id mid (the
@@ -253,8 +294,7 @@ static scan_svc_verdict smb1_answer(scan_svc_io *io, scan_rd *m) {
   bool ok = scan_svc_identify(io, "smb", true);
   if (status != 0 || words == 0 || scan_rd_u16le(m, &index) != SCAN_RD_OK || index != 0)
     return scan_svc_end(ok, SCAN_SVC_ERROR); /* no dialect of ours */
-  ok = ok && scan_svc_fact_str(io, "smb.v1", "true") &&
-       scan_svc_fact_str(io, "smb.dialect", "NT LM 0.12");
+  ok = ok && v1_fact(io, true, "picked") && scan_svc_fact_str(io, "smb.dialect", "NT LM 0.12");
   if (words < 17 || scan_rd_u8(m, &mode) != SCAN_RD_OK) return scan_svc_end(ok, SCAN_SVC_DONE);
   ok = ok && signing(io, mode & 0x08, mode & 0x04);
   /* Max mpx, VCs, buffer and raw sizes, session key, then capabilities. */
@@ -308,7 +348,6 @@ static scan_svc_verdict smb2_answer(scan_svc_io *io, scan_rd *m) {
       scan_rd_u16le(m, &mode) != SCAN_RD_OK || scan_rd_u16le(m, &dialect) != SCAN_RD_OK ||
       scan_rd_skip(m, 2) != SCAN_RD_OK || scan_rd_bytes(m, 16, &guid) != SCAN_RD_OK)
     return scan_svc_end(ok, SCAN_SVC_ERROR);
-  if (first && !scan_svc_fact_str(io, "smb.v1", "false")) return SCAN_SVC_ERROR;
   /* The SMB1 NEGOTIATE took message id 0: the next SMB2 request is 1. */
   if (first) s->mid = 1;
   if (dialect == SMB2_WILDCARD && first) return scan_svc_end(ok, smb2_negotiate(io));
@@ -574,16 +613,19 @@ static scan_svc_verdict nbss_answer(scan_svc_io *io) {
   scan_rd r;
   uint8_t type, flags, code;
   uint16_t len;
+  bool again = ((const smb_state *)io->state)->v1_probe; /* the SMB1-only connection */
   scan_rd_init(&r, io->in, io->in_len);
   scan_rd_status st = scan_rd_u8(&r, &type);
-  if (st == SCAN_RD_OK && type != NB_POSITIVE && type != NB_NEGATIVE) return SCAN_SVC_NOT_MINE;
+  if (st == SCAN_RD_OK && type != NB_POSITIVE && type != NB_NEGATIVE)
+    return again ? SCAN_SVC_ERROR : SCAN_SVC_NOT_MINE;
   if (st == SCAN_RD_OK) st = scan_rd_u8(&r, &flags);
   if (st == SCAN_RD_OK) st = scan_rd_u16be(&r, &len);
   if (st == SCAN_RD_OK && (flags != 0 || len != (type == NB_POSITIVE ? 0 : 1)))
-    return SCAN_SVC_NOT_MINE;
+    return again ? SCAN_SVC_ERROR : SCAN_SVC_NOT_MINE;
   if (st == SCAN_RD_OK && type == NB_NEGATIVE) st = scan_rd_u8(&r, &code);
-  if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, false);
+  if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, again);
   if (type == NB_POSITIVE) return smb1_negotiate(io);
+  if (again) return SCAN_SVC_DONE; /* refused this time: SMB1 stays unknown */
   char text[8];
   snprintf(text, sizeof text, "0x%02x", code);
   return scan_svc_end(scan_svc_identify(io, "smb", true) &&
@@ -598,6 +640,9 @@ static scan_svc_verdict smb_step(scan_svc_io *io) {
   const uint8_t *magic;
   bool mine = confirmed(s);
   if (s->phase == SMB_NBSS) return nbss_answer(io);
+  /* Closed at once on the SMB1-only offer: Windows with SMB1 off does so. */
+  if (s->phase == SMB_V1_ONLY && io->in_len == 0 && io->in_full)
+    return scan_svc_end(v1_fact(io, false, "closed"), SCAN_SVC_DONE);
   scan_rd_init(&r, io->in, io->in_len);
   scan_rd_status st = scan_rd_u32be(&r, &nb);
   if (st == SCAN_RD_OK && (nb >> 24 != 0 || nb < 36 || nb > NB_MAX))
@@ -606,8 +651,14 @@ static scan_svc_verdict smb_step(scan_svc_io *io) {
   if (st != SCAN_RD_OK) return scan_svc_short_or(io, st, mine);
   msg = m;
   (void)scan_rd_bytes(&m, 4, &magic);
-  if (memcmp(magic, "\xfeSMB", 4) == 0)
-    return s->phase == SMB_SETUP ? setup_answer(io, &m, &msg) : smb2_answer(io, &m);
+  if (s->phase == SMB_V1_ONLY && memcmp(magic, "\xfeSMB", 4) == 0)
+    return scan_svc_end(v1_fact(io, false, "smb2"), SCAN_SVC_DONE);
+  if (s->phase == SMB_V1_ONLY && memcmp(magic, "\xffSMB", 4) == 0) return v1_only_answer(io, &m);
+  if (s->phase == SMB_SETUP && memcmp(magic, "\xfeSMB", 4) == 0) {
+    scan_svc_verdict v = setup_answer(io, &m, &msg);
+    return v == SCAN_SVC_DONE ? v1_probe(io) : v;
+  }
+  if (memcmp(magic, "\xfeSMB", 4) == 0) return smb2_answer(io, &m);
   if (memcmp(magic, "\xffSMB", 4) == 0 && s->phase == SMB_NEGOTIATE1) return smb1_answer(io, &m);
   if (memcmp(magic, "\xffSMB", 4) == 0 && s->phase == SMB_SETUP1) return smb1_setup_answer(io, &m);
   return mine ? SCAN_SVC_ERROR : SCAN_SVC_NOT_MINE;

@@ -209,13 +209,27 @@ size_t scan_facts_count(const scan_facts *facts);
  * bytes into facts and says what to send next. A step is one request and its
  * answer: io.in holds every byte received since the step began (the engine
  * caps it at SCAN_SVC_IN_MAX and then calls step one last time with
- * io.in_full set). Modules never trust a length read from the wire. */
+ * io.in_full set). Modules never trust a length read from the wire.
+ *
+ * RECONNECT is for a question that needs a connection of its own (SMB: is
+ * SMB1 accepted from a client offering nothing else?): the engine closes the
+ * connection, opens a new one to the same port (inside TLS again when the
+ * port is TLS), sends io.out there and calls step with the answer; state and
+ * facts carry over, and the new connection counts as one of the port's
+ * attempts. When no new connection can be had (refused, timeout, attempts or
+ * port time used up) the module ends as if it had said ERROR: the facts
+ * gathered so far are kept, step is not called again.
+ *
+ * Once a module has set "service" in io.facts, the engine keeps its facts
+ * whatever ends the conversation (ERROR, silence, a failed send), so a later
+ * step cannot lose what an earlier one proved. */
 typedef enum scan_svc_verdict {
-  SCAN_SVC_MORE = 0, /* need more bytes for this step */
-  SCAN_SVC_NEXT,     /* io.out holds the next request: send it, start a new step */
-  SCAN_SVC_DONE,     /* facts are complete */
-  SCAN_SVC_NOT_MINE, /* these bytes are not this protocol: try another module */
-  SCAN_SVC_ERROR,    /* this protocol, but broken: keep the facts gathered so far */
+  SCAN_SVC_MORE = 0,  /* need more bytes for this step */
+  SCAN_SVC_NEXT,      /* io.out holds the next request: send it, start a new step */
+  SCAN_SVC_DONE,      /* facts are complete */
+  SCAN_SVC_NOT_MINE,  /* these bytes are not this protocol: try another module */
+  SCAN_SVC_ERROR,     /* this protocol, but broken: keep the facts gathered so far */
+  SCAN_SVC_RECONNECT, /* io.out holds the next request: send it on a new connection */
 } scan_svc_verdict;
 
 #define SCAN_SVC_IN_MAX (64u * 1024u)
@@ -241,7 +255,8 @@ typedef struct scan_svc_module {
   size_t state_size;
   /** Fill io->out with the first request (or leave out_len 0 and wait). */
   scan_svc_verdict (*start)(scan_svc_io *io);
-  /** Read io->in: MORE, NEXT (out filled), DONE, NOT_MINE or ERROR. */
+  /** Read io->in: MORE, NEXT or RECONNECT (out filled), DONE, NOT_MINE or
+   * ERROR. */
   scan_svc_verdict (*step)(scan_svc_io *io);
 } scan_svc_module;
 

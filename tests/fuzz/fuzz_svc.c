@@ -4,7 +4,9 @@
  * answer; bit 4: --intrusive), then the server's answer of each step,
  * separated by "VSEP". Each call sees an exact-size copy of the bytes so
  * far, so ASan catches any read past them; the contract is checked too:
- * no MORE after in_full, a NEXT always carries a request that fits. */
+ * no MORE after in_full, a NEXT or RECONNECT always carries a request that
+ * fits (the answer after a RECONNECT is the next VSEP part, as on the new
+ * connection). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,9 +39,11 @@ static scan_svc_verdict call(const scan_svc_module *m, scan_svc_io *io, const ui
   io->in = copy, io->in_len = len, io->in_full = full, io->out_len = 0;
   scan_svc_verdict v = m->step(io);
   free(copy);
-  if (v == SCAN_SVC_NEXT && (io->out_len == 0 || io->out_len > SCAN_SVC_OUT_MAX)) abort();
+  if ((v == SCAN_SVC_NEXT || v == SCAN_SVC_RECONNECT) &&
+      (io->out_len == 0 || io->out_len > SCAN_SVC_OUT_MAX))
+    abort();
   if (full && v == SCAN_SVC_MORE) abort();
-  if ((unsigned)v > SCAN_SVC_ERROR) abort();
+  if ((unsigned)v > SCAN_SVC_RECONNECT) abort();
   return v;
 }
 
@@ -71,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     .host_name = flags & 0x20 ? "fuzz.example" : NULL,
                     .port = m->ports[0]};
   scan_svc_verdict v = m->start(&io);
-  while ((v == SCAN_SVC_MORE || v == SCAN_SVC_NEXT) && size > 0) {
+  while ((v == SCAN_SVC_MORE || v == SCAN_SVC_NEXT || v == SCAN_SVC_RECONNECT) && size > 0) {
     const uint8_t *sep = memmem(data, size, "VSEP", 4);
     size_t len = sep ? (size_t)(sep - data) : size;
     v = feed(m, &io, data, len, flags & 0x0f);

@@ -3,7 +3,8 @@
  * the facts, one "name=value" a line (bytes outside printable ASCII as
  * \xHH), then "verdict=...". With --save DIR it writes what the server
  * sent in each step to DIR/<module>-<step>.bin: the unit tests replay those
- * captures byte for byte.
+ * captures byte for byte. A module's RECONNECT closes the socket and dials
+ * again, as the engine does.
  *
  * usage: svc_probe MODULE ADDRESS PORT [--intrusive] [--name HOST]
  *                  [--timeout SECONDS] [--save DIR]
@@ -36,6 +37,7 @@ static const char *verdict_name(scan_svc_verdict v) {
     case SCAN_SVC_DONE: return "done";
     case SCAN_SVC_NOT_MINE: return "not_mine";
     case SCAN_SVC_ERROR: return "error";
+    case SCAN_SVC_RECONNECT: return "reconnect";
   }
   return "?";
 }
@@ -130,14 +132,22 @@ static int run(const probe_opts *o) {
                     .host_name = o->name,
                     .port = o->port};
   scan_svc_verdict v = o->module->start(&io);
-  for (unsigned step = 0; v == SCAN_SVC_NEXT || v == SCAN_SVC_MORE; step++) {
+  for (unsigned step = 0; v == SCAN_SVC_NEXT || v == SCAN_SVC_MORE || v == SCAN_SVC_RECONNECT;
+       step++) {
+    if (v == SCAN_SVC_RECONNECT) {
+      close(fd);
+      if ((fd = dial(o)) < 0) {
+        v = SCAN_SVC_ERROR; /* the engine's rule: no new connection ends as ERROR */
+        break;
+      }
+    }
     if (io.out_len > 0 && send(fd, out, io.out_len, MSG_NOSIGNAL) != (ssize_t)io.out_len) {
       v = SCAN_SVC_ERROR;
       break;
     }
     v = run_step(o, fd, &io, in, step);
   }
-  close(fd);
+  if (fd >= 0) close(fd);
   print_facts(facts);
   printf("verdict=%s\n", verdict_name(v));
   scan_facts_free(facts);

@@ -1,5 +1,6 @@
 /* Drives a service module the way the engine does, with no socket: start,
- * then for each step the server's answer, fed whole or a few bytes at a
+ * then for each step the server's answer (after a RECONNECT, the answer on
+ * the new connection), fed whole or a few bytes at a
  * time or cut short, each call seeing an exact-size heap copy of the bytes
  * received so far (so that ASan catches any read past them). Shared by the
  * service module tests. */
@@ -90,7 +91,12 @@ static inline scan_svc_verdict svc_step(const scan_svc_module *m, scan_svc_io *i
   return v;
 }
 
-/* What svc_run returns for a NEXT that came with no request to send. */
+/* Whether v asks for the next step: a request out, or more bytes. */
+static inline bool svc_goes_on(int v) {
+  return v == SCAN_SVC_MORE || v == SCAN_SVC_NEXT || v == SCAN_SVC_RECONNECT;
+}
+
+/* What svc_run returns for a NEXT (or RECONNECT) that came with no request. */
 #define SVC_NEXT_EMPTY 100
 
 /* The whole conversation; facts into facts. \return the last verdict. */
@@ -108,12 +114,13 @@ static inline int svc_run(const svc_spec *spec, const svc_feed *feed, scan_facts
                     .port = spec->port};
   int v = (int)m->start(&io);
   size_t k = 0;
-  for (; k < spec->n && (v == SCAN_SVC_MORE || v == SCAN_SVC_NEXT); k++) {
+  for (; k < spec->n && svc_goes_on(v); k++) {
     size_t len = spec->answers[k].len;
     bool cut = k == feed->cut_step;
     if (cut && feed->cut_len < len) len = feed->cut_len;
     v = (int)svc_step(m, &io, spec->answers[k].data, len, feed->chunk);
-    if (v == SCAN_SVC_NEXT && (io.out_len == 0 || io.out_len > SCAN_SVC_OUT_MAX))
+    if ((v == SCAN_SVC_NEXT || v == SCAN_SVC_RECONNECT) &&
+        (io.out_len == 0 || io.out_len > SCAN_SVC_OUT_MAX))
       v = SVC_NEXT_EMPTY;
     if (cut) break;
   }
@@ -123,8 +130,8 @@ static inline int svc_run(const svc_spec *spec, const svc_feed *feed, scan_facts
 }
 
 static inline const char *svc_verdict_name(int v) {
-  static const char *const names[] = {"more", "next", "done", "not_mine", "error"};
-  return v >= 0 && v < 5 ? names[v] : "next-with-no-request";
+  static const char *const names[] = {"more", "next", "done", "not_mine", "error", "reconnect"};
+  return v >= 0 && v < 6 ? names[v] : "next-with-no-request";
 }
 
 /* Both fact lists as TAP comments, line by line. */
@@ -172,7 +179,8 @@ static inline void svc_check_cuts(test_ctx *ctx, const svc_spec *spec) {
       if (facts == NULL) abort();
       int v = svc_run(spec, &feed, facts, NULL);
       CHECKF(
-          v == SCAN_SVC_DONE || v == SCAN_SVC_ERROR || v == SCAN_SVC_NOT_MINE || v == SCAN_SVC_NEXT,
+          v == SCAN_SVC_DONE || v == SCAN_SVC_ERROR || v == SCAN_SVC_NOT_MINE || v == SCAN_SVC_NEXT ||
+              v == SCAN_SVC_RECONNECT,
           "%s: step %zu cut at %zu: verdict %s", spec->name, k, len, svc_verdict_name(v));
       scan_facts_free(facts);
     }
@@ -258,7 +266,7 @@ static inline size_t svc_cases(svc_case *out, size_t cap) {
 }
 
 static inline int svc_verdict_of(const char *name) {
-  for (int v = 0; v < 5; v++)
+  for (int v = 0; v < 6; v++)
     if (strcmp(svc_verdict_name(v), name) == 0) return v;
   return -1;
 }

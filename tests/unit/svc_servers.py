@@ -90,6 +90,30 @@ class Http(socketserver.StreamRequestHandler):
             pass
 
 
+class Twice(socketserver.StreamRequestHandler):
+    """ASK and AGAIN (the second on a new connection) each get "CONN n",
+    n counting this server's connections; the "mute" variant says nothing
+    to AGAIN, the "once" one closes its listener once it has answered."""
+    lock = threading.Lock()
+
+    def handle(self):
+        with Twice.lock:
+            self.server.count = getattr(self.server, "count", 0) + 1
+            n = self.server.count
+        try:
+            line = self.rfile.readline(100)
+            if line == b"AGAIN\r\n" and self.server.kind == "mute":
+                self.request.settimeout(30)
+                while self.request.recv(100):
+                    pass
+            elif line in (b"ASK\r\n", b"AGAIN\r\n"):
+                if self.server.kind == "once":
+                    self.server.socket.close()  # before the answer: no reconnect can win
+                self.wfile.write(b"CONN %d\r\n" % n)
+        except OSError:
+            pass
+
+
 class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -120,6 +144,10 @@ def main():
     for name, handler in servers.items():
         srv = Server(("127.0.0.1", 0), handler)
         running.append((name, srv))
+    for kind in ("twice", "mute", "once"):
+        srv = Server(("127.0.0.1", 0), Twice)
+        srv.kind = kind
+        running.append((kind, srv))
     with tempfile.TemporaryDirectory() as tmp:
         TlsServer.context = tls_context(tmp)
         running.append(("tls-http", TlsServer(("127.0.0.1", 0), Http)))

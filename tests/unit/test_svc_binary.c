@@ -72,7 +72,58 @@ TEST(smb_upgrades_to_smb2_negotiate) {
         memcmp(out + 4, "\xfeSMB", 4) == 0);
   CHECK(le32(out + 4 + 24) == 1);                                /* message id */
   CHECK(out[4 + 64 + 2] == 5 && le32(out + 4 + 64 + 28) == 112); /* dialects, context offset */
-  CHECK_STR(scan_facts_get(facts, "smb.v1"), "false");
+  /* Picking SMB 2 proves nothing about SMB1: only the SMB1-only offer says. */
+  CHECK(scan_facts_get(facts, "smb.v1") == NULL);
+  scan_facts_free(facts);
+}
+
+/* Runs the SMB conversation of a Samba capture up to its end and returns
+ * the last verdict; out then holds the last request. */
+static scan_svc_verdict smb_replay(scan_svc_io *io, const char *const *files, size_t n) {
+  scan_svc_verdict v = scan_svc_smb.start(io);
+  for (size_t i = 0; i < n && v == SCAN_SVC_NEXT; i++) {
+    svc_answer a = svc_load(files[i]);
+    if (a.data == NULL) return SCAN_SVC_ERROR;
+    io->in = a.data, io->in_len = a.len, io->in_full = false, io->out_len = 0;
+    v = scan_svc_smb.step(io);
+  }
+  return v;
+}
+
+/* After the SMB 2 exchange, a connection of its own with the SMB1 NEGOTIATE
+ * offering NT LM 0.12 alone: byte count 12, one dialect string, mid 0. */
+TEST(smb_asks_smb1_alone_on_a_new_connection) {
+  static const char *const files[] = {"smb-samba-0.bin", "smb-samba-1.bin", "smb-samba-2.bin"};
+  uint8_t out[SCAN_SVC_OUT_MAX], state[16] = {0};
+  scan_facts *facts = scan_facts_new();
+  scan_svc_io io = {.out = out, .facts = facts, .state = state, .port = 445};
+  REQUIRE(facts != NULL);
+  REQUIRE(smb_replay(&io, files, 3) == SCAN_SVC_RECONNECT);
+  const uint8_t *h = out + 4;
+  CHECK(io.out_len == 4 + 32 + 1 + 2 + 12 && be32(out) == io.out_len - 4);
+  CHECK(memcmp(h, "\xffSMB\x72", 5) == 0 && h[32] == 0 && h[33] == 12 && h[34] == 0);
+  CHECK(memcmp(h + 35, "\x02NT LM 0.12\0", 12) == 0);
+  CHECK(h[30] == 0 && h[31] == 0); /* message id */
+  CHECK(scan_facts_get(facts, "smb.v1") == NULL);
+  scan_facts_free(facts);
+}
+
+/* On 139 the new connection starts with its own NetBIOS session request;
+ * the SMB1-only NEGOTIATE follows the positive answer. */
+TEST(smb_on_139_asks_smb1_alone_after_a_new_session) {
+  static const char *const files[] = {"smb-samba139-0.bin", "smb-samba139-1.bin",
+                                      "smb-samba139-2.bin", "smb-samba139-3.bin"};
+  uint8_t out[SCAN_SVC_OUT_MAX], state[16] = {0};
+  scan_facts *facts = scan_facts_new();
+  scan_svc_io io = {.out = out, .facts = facts, .state = state, .port = 139};
+  REQUIRE(facts != NULL);
+  REQUIRE(smb_replay(&io, files, 4) == SCAN_SVC_RECONNECT);
+  CHECK(io.out_len == 72 && be32(out) == (0x81u << 24 | 68));
+  svc_answer a = svc_load("smb-samba139-0.bin");
+  REQUIRE(a.data != NULL);
+  io.in = a.data, io.in_len = a.len, io.out_len = 0;
+  REQUIRE(scan_svc_smb.step(&io) == SCAN_SVC_NEXT);
+  CHECK(io.out_len == 4 + 32 + 1 + 2 + 12 && memcmp(out + 4 + 35, "\x02NT LM 0.12\0", 12) == 0);
   scan_facts_free(facts);
 }
 
@@ -138,6 +189,8 @@ TEST_MAIN(TEST_CASE_ENTRY(binary_cases_whole_and_fragmented),
           TEST_CASE_ENTRY(requests_declare_their_own_length),
           TEST_CASE_ENTRY(ldap_request_is_consistent_ber),
           TEST_CASE_ENTRY(smb_upgrades_to_smb2_negotiate),
+          TEST_CASE_ENTRY(smb_asks_smb1_alone_on_a_new_connection),
+          TEST_CASE_ENTRY(smb_on_139_asks_smb1_alone_after_a_new_session),
           TEST_CASE_ENTRY(smb_on_139_asks_for_a_netbios_session),
           TEST_CASE_ENTRY(smb_session_setup_carries_ntlmssp_negotiate),
           TEST_CASE_ENTRY(smb1_session_setup_carries_ntlmssp_negotiate))

@@ -96,6 +96,39 @@ static const scan_svc_module test_greedy = {.name = "greedy",
                                             .start = greedy_start,
                                             .step = greedy_step};
 
+/* twice: "ASK" answered "CONN n"; then, on a new connection it asks for
+ * (RECONNECT), "AGAIN" answered "CONN m". Its state must carry over. */
+typedef struct twice_state {
+  int steps;
+} twice_state;
+
+static scan_svc_verdict twice_start(scan_svc_io *io) {
+  memcpy(io->out, "ASK\r\n", 5);
+  io->out_len = 5;
+  return SCAN_SVC_NEXT;
+}
+
+static scan_svc_verdict twice_step(scan_svc_io *io) {
+  twice_state *st = io->state;
+  const char *nl = memchr(io->in, '\n', io->in_len);
+  if (nl == NULL) return io->in_full ? SCAN_SVC_ERROR : SCAN_SVC_MORE;
+  if (io->in_len < 5 || memcmp(io->in, "CONN ", 5) != 0) return SCAN_SVC_NOT_MINE;
+  scan_facts_add(io->facts, st->steps == 0 ? "twice.first" : "twice.second", io->in + 5,
+                 (size_t)(nl - (const char *)io->in) - 6);
+  if (st->steps++ > 0) return SCAN_SVC_DONE;
+  scan_facts_set(io->facts, "service", "twice");
+  memcpy(io->out, "AGAIN\r\n", 7);
+  io->out_len = 7;
+  return SCAN_SVC_RECONNECT;
+}
+
+static const scan_svc_module test_twice = {.name = "twice",
+                                           .ports = NULL,
+                                           .server_first = false,
+                                           .state_size = sizeof(twice_state),
+                                           .start = twice_start,
+                                           .step = twice_step};
+
 static const scan_svc_module *const test_modules[] = {&test_pingpong, &test_hello, &test_greedy};
 
 /* Data probes of this test: an HTTP GET and a banner pattern. */
@@ -116,14 +149,14 @@ typedef struct servers {
   pid_t pid;
   FILE *out;
   int in_fd; /* closing it ends the servers */
-  uint16_t silent, junk, close, trickle, pingpong, hello, tls_http;
+  uint16_t silent, junk, close, trickle, pingpong, hello, tls_http, twice, mute, once;
 } servers;
 
 static uint16_t *servers_slot(servers *s, const char *name) {
-  static const char *const names[] = {"silent",   "junk",  "close",   "trickle",
-                                      "pingpong", "hello", "tls-http"};
-  uint16_t *slots[] = {&s->silent,   &s->junk,  &s->close,   &s->trickle,
-                       &s->pingpong, &s->hello, &s->tls_http};
+  static const char *const names[] = {"silent", "junk",     "close", "trickle", "pingpong",
+                                      "hello",  "tls-http", "twice", "mute",    "once"};
+  uint16_t *slots[] = {&s->silent, &s->junk,     &s->close, &s->trickle, &s->pingpong,
+                       &s->hello,  &s->tls_http, &s->twice, &s->mute,    &s->once};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (strcmp(names[i], name) == 0) return slots[i];
   return NULL;
@@ -376,6 +409,53 @@ TEST(claimed_banner_still_matched) {
   scan_probes_free(probes);
 }
 
+/* RECONNECT: a second connection, the module's state and facts carried
+ * over; with no answer there (silence) or no connection at all (refused),
+ * the facts of the first are kept and the port is done. */
+TEST(module_reconnects) {
+  REQUIRE(srv_ok);
+  static const scan_svc_module *const only[] = {&test_twice};
+  scan_services *sv = scan_services_new();
+  scan_svc_config cfg;
+  scan_svc_stats stats;
+  vigie_error err = {0};
+  REQUIRE(sv != NULL);
+  CHECK(scan_services_add(sv, &loopback, srv.twice, NULL) == VIGIE_OK);
+  CHECK(scan_services_add(sv, &loopback, srv.mute, NULL) == VIGIE_OK);
+  CHECK(scan_services_add(sv, &loopback, srv.once, NULL) == VIGIE_OK);
+  test_config(&cfg, NULL);
+  cfg.modules = only;
+  cfg.module_count = 1;
+  uint64_t t0 = scan_now_ns();
+  CHECK(scan_run_services(&cfg, sv, &stats, &err) == VIGIE_OK);
+  CHECKF(stats.done == 3 && stats.identified == 3, "%zu done, %zu identified", stats.done,
+         stats.identified);
+  /* Each port: the plan's TLS handshake first, ASK, then AGAIN (refused on
+   * "once", counted all the same). */
+  CHECKF(stats.connections == 9, "%llu connections", (unsigned long long)stats.connections);
+  const scan_facts *f = facts_of(sv, srv.twice);
+  REQUIRE(f != NULL);
+  CHECK_STR(scan_facts_get(f, "service"), "twice");
+  CHECK_STR(scan_facts_get(f, "confidence"), "confirmed");
+  const char *first = scan_facts_get(f, "twice.first"), *second = scan_facts_get(f, "twice.second");
+  REQUIRE(first != NULL && second != NULL);
+  CHECKF(strtol(second, NULL, 10) == strtol(first, NULL, 10) + 1, "connections %s then %s", first,
+         second);
+  f = facts_of(sv, srv.mute);
+  REQUIRE(f != NULL);
+  CHECK_STR(scan_facts_get(f, "service"), "twice");
+  CHECK(scan_facts_get(f, "twice.first") != NULL);
+  CHECK(scan_facts_get(f, "twice.second") == NULL);
+  f = facts_of(sv, srv.once);
+  REQUIRE(f != NULL);
+  CHECK_STR(scan_facts_get(f, "service"), "twice");
+  CHECK(scan_facts_get(f, "twice.first") != NULL);
+  CHECK(scan_facts_get(f, "twice.second") == NULL);
+  /* The silent one ends at its read timeout (2 s), not the port's (10 s). */
+  CHECKF(scan_now_ns() - t0 < 8000000000ull, "%.1f s", (double)(scan_now_ns() - t0) / 1e9);
+  scan_services_free(sv);
+}
+
 /* A refused port (nothing listens any more): done at once, no fact. */
 TEST(refused_port) {
   REQUIRE(srv_ok);
@@ -481,6 +561,7 @@ static const test_case cases[] = {TEST_CASE_ENTRY(outputs_round_trip),
                                   TEST_CASE_ENTRY(stop_keeps_what_was_found),
                                   TEST_CASE_ENTRY(deep_workers),
                                   TEST_CASE_ENTRY(refused_port),
+                                  TEST_CASE_ENTRY(module_reconnects),
                                   TEST_CASE_ENTRY(claimed_banner_still_matched)};
 
 int main(void) {
