@@ -1,5 +1,6 @@
 /* Escaping and cleaning shared by the text outputs (see esc.h). */
 #include "report/esc.h"
+#include "report/html.h"
 
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -137,24 +138,10 @@ static size_t plain_run(const char *s, size_t len, const char *special) {
   return n;
 }
 
-void rpt_esc_html(rpt_buf *b, const char *s) {
-  if (!s) return;
-  size_t len = strlen(s);
-  for (size_t i = 0; i < len;) {
-    uint32_t cp;
-    size_t n = rpt_utf8_decode(s + i, len - i, &cp);
-    switch (cp) {
-      case '&': rpt_buf_adds(b, "&amp;"); break;
-      case '<': rpt_buf_adds(b, "&lt;"); break;
-      case '>': rpt_buf_adds(b, "&gt;"); break;
-      case '"': rpt_buf_adds(b, "&quot;"); break;
-      case '\'': rpt_buf_adds(b, "&#39;"); break;
-      default:
-        if (cp == '\t' || cp == '\n' || cp == '\r' || !is_control(cp)) rpt_utf8_add(b, cp);
-    }
-    i += n;
-  }
-}
+static void buf_sink(void *ctx, const char *s, size_t n) { rpt_buf_add(ctx, s, n); }
+
+/* One escaper for every HTML page (report/html_escape.c). */
+void rpt_esc_html(rpt_buf *b, const char *s) { rpt_html_esc_to(buf_sink, b, s, 0); }
 
 const char *rpt_cut_marker(const char *lang) {
   return lang && strcmp(lang, "en") == 0 ? "… (truncated)" : "… (tronqué)";

@@ -14,6 +14,9 @@
  * a character boundary. NULL writes nothing.
  * \return true when s was cut. */
 bool rpt_html_esc(FILE *out, const char *s, size_t cap);
+/** The same into any sink (the roll-up writes into a buffer). */
+typedef void (*rpt_html_sink)(void *ctx, const char *s, size_t n);
+bool rpt_html_esc_to(rpt_html_sink put, void *ctx, const char *s, size_t cap);
 
 /* ------------------------------------------------------------ labels */
 

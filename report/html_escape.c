@@ -1,6 +1,7 @@
-/* The one HTML escaper of report.html: every datum of the model (banners,
- * titles, certificate subjects, directory values) goes through it, since
- * any of them may come from a hostile server or directory. */
+/* The one HTML escaper of report.html and of the roll-up page: every datum
+ * of the model (banners, titles, certificate subjects, directory values)
+ * goes through it, since any of them may come from a hostile server or
+ * directory. */
 #include <string.h>
 
 #include "report/html.h"
@@ -41,7 +42,13 @@ static const char *replacement(unsigned char c) {
   }
 }
 
+static void file_sink(void *ctx, const char *s, size_t n) { fwrite(s, 1, n, (FILE *)ctx); }
+
 bool rpt_html_esc(FILE *out, const char *str, size_t cap) {
+  return rpt_html_esc_to(file_sink, out, str, cap);
+}
+
+bool rpt_html_esc_to(rpt_html_sink put, void *ctx, const char *str, size_t cap) {
   if (!str) return false;
   const unsigned char *s = (const unsigned char *)str;
   size_t n = strlen(str), end = cap && cap < n ? cap : n;
@@ -50,8 +57,8 @@ bool rpt_html_esc(FILE *out, const char *str, size_t cap) {
     if (s[i] < 0x80) {
       const char *rep = replacement(s[i]);
       if (rep) {
-        fwrite(s + run, 1, i - run, out);
-        fputs(rep, out);
+        put(ctx, (const char *)s + run, i - run);
+        put(ctx, rep, strlen(rep));
         run = i + 1;
       }
       i++;
@@ -62,14 +69,14 @@ bool rpt_html_esc(FILE *out, const char *str, size_t cap) {
     if (!len) {
       /* C1 controls are valid UTF-8 but dropped; other bytes become U+FFFD. */
       bool c1 = s[i] == 0xC2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F;
-      fwrite(s + run, 1, i - run, out);
-      if (!c1) fputs("\xEF\xBF\xBD", out);
+      put(ctx, (const char *)s + run, i - run);
+      if (!c1) put(ctx, "\xEF\xBF\xBD", 3);
       i += c1 ? 2 : 1;
       run = i;
       continue;
     }
     i += len;
   }
-  fwrite(s + run, 1, i - run, out);
+  put(ctx, (const char *)s + run, i - run);
   return i < n;
 }
