@@ -7,9 +7,11 @@
  * expanded or fetched. Files are capped before they are read, the network is
  * off, and XSDs are read through this same reader rather than by libxml2's
  * schema loader, which parses them with XML_PARSE_NOENT. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -353,4 +355,36 @@ char *vigie_xml_text_dup(const struct _xmlNode *node, bool *nomem) {
   xmlFree(v);
   if (copy == NULL) *nomem = true;
   return copy;
+}
+
+/* ------------------------------------------------------ rule folders */
+
+static int xml_name_cmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+vigie_status vigie_xml_list_dir(const char *dir, char ***out, size_t *count, vigie_error *err) {
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return vigie_fail(err, errno == ENOENT ? VIGIE_ENOENT : VIGIE_EIO, "%s: cannot open: %s", dir,
+                      strerror(errno));
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  vigie_status status = VIGIE_OK;
+  for (struct dirent *e; status == VIGIE_OK && (e = readdir(d)) != NULL;) {
+    size_t len = strlen(e->d_name);
+    if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0) continue;
+    if (!vigie_grow((void **)&names, n, &cap, sizeof *names) || (names[n] = vigie_strdup(e->d_name)) == NULL)
+      status = vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", dir);
+    else
+      n++;
+  }
+  closedir(d);
+  if (status != VIGIE_OK) {
+    vigie_strv_free(names, n);
+    return status;
+  }
+  if (n > 1) qsort(names, n, sizeof *names, xml_name_cmp);
+  *out = names, *count = n;
+  return VIGIE_OK;
 }

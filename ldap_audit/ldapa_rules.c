@@ -4,7 +4,6 @@
  * set belonging to the profile, IDs unique across files). A consultant
  * writes these by hand, so every message is "FILE:LINE: what is wrong", and
  * a file that fails adds nothing to the rule set. */
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
@@ -568,43 +567,14 @@ vigie_status ldapa_rules_load_memory(ldapa_ruleset *rules, const char *data, siz
   return status;
 }
 
-static int rl_name_cmp(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
-/* The *.xml names of dir, sorted. */
-static vigie_status rl_list_dir(const char *dir, char ***out, size_t *count, vigie_error *err) {
-  DIR *d = opendir(dir);
-  if (d == NULL)
-    return vigie_fail(err, errno == ENOENT ? VIGIE_ENOENT : VIGIE_EIO, "%s: cannot open: %s", dir,
-                      strerror(errno));
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  vigie_status status = VIGIE_OK;
-  for (struct dirent *e; status == VIGIE_OK && (e = readdir(d)) != NULL;) {
-    size_t len = strlen(e->d_name);
-    if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0) continue;
-    if (!vigie_grow((void **)&names, n, &cap, sizeof *names) || (names[n] = vigie_strdup(e->d_name)) == NULL)
-      status = vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", dir);
-    else
-      n++;
-  }
-  closedir(d);
-  if (status != VIGIE_OK) {
-    vigie_strv_free(names, n);
-    return status;
-  }
-  if (n > 1) qsort(names, n, sizeof *names, rl_name_cmp);
-  *out = names, *count = n;
-  return VIGIE_OK;
-}
 
 /* Every file is tried, so one broken file does not hide the others' rules;
  * the first error is the one returned. */
 vigie_status ldapa_rules_load_dir(ldapa_ruleset *rules, const char *dir, vigie_error *err) {
   char **names = NULL;
   size_t n = 0;
-  vigie_status status = rl_list_dir(dir, &names, &n, err);
+  vigie_status status = vigie_xml_list_dir(dir, &names, &n, err);
   if (status != VIGIE_OK) return status;
   vigie_error first = {.status = VIGIE_OK};
   for (size_t i = 0; i < n; i++) {

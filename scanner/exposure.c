@@ -5,7 +5,6 @@
  * hand, so every message is "FILE:LINE: what is wrong", and a file that
  * fails adds nothing. The same shape as the directory rule loader
  * (ldap_audit/ldapa_rules.c). */
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -318,37 +317,7 @@ vigie_status scan_exposure_load_memory(scan_exposure_rules *rules, const char *d
   return status;
 }
 
-static int ex_name_cmp(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
-/* The *.xml names of dir, sorted. */
-static vigie_status ex_list_dir(const char *dir, char ***out, size_t *count, vigie_error *err) {
-  DIR *d = opendir(dir);
-  if (d == NULL)
-    return vigie_fail(err, errno == ENOENT ? VIGIE_ENOENT : VIGIE_EIO, "%s: cannot open: %s", dir,
-                      strerror(errno));
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  vigie_status status = VIGIE_OK;
-  for (struct dirent *e; status == VIGIE_OK && (e = readdir(d)) != NULL;) {
-    size_t len = strlen(e->d_name);
-    if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0) continue;
-    if (!vigie_grow((void **)&names, n, &cap, sizeof *names) ||
-        (names[n] = vigie_strdup(e->d_name)) == NULL)
-      status = vigie_fail(err, VIGIE_ENOMEM, "%s: out of memory", dir);
-    else
-      n++;
-  }
-  closedir(d);
-  if (status != VIGIE_OK) {
-    vigie_strv_free(names, n);
-    return status;
-  }
-  if (n > 1) qsort(names, n, sizeof *names, ex_name_cmp);
-  *out = names, *count = n;
-  return VIGIE_OK;
-}
 
 /* Every file is tried, so one broken file does not hide the others' rules;
  * the first error is the one returned. */
@@ -357,7 +326,7 @@ vigie_status scan_exposure_load_dir(scan_exposure_rules *rules, const char *dir,
   size_t n = 0;
   if (rules == NULL || dir == NULL)
     return vigie_fail(err, VIGIE_EINVAL, "scan_exposure_load_dir: no rule set or no folder");
-  vigie_status status = ex_list_dir(dir, &names, &n, err);
+  vigie_status status = vigie_xml_list_dir(dir, &names, &n, err);
   if (status != VIGIE_OK) return status;
   vigie_error first = {.status = VIGIE_OK};
   for (size_t i = 0; i < n; i++) {

@@ -283,6 +283,12 @@ char *vigie_xml_attr_dup(const struct _xmlNode *node, const char *name, bool *no
  * caller frees with vigie_free. Sets *nomem on an allocation failure. */
 char *vigie_xml_text_dup(const struct _xmlNode *node, bool *nomem);
 
+/** The names (not paths) of the *.xml files of dir, not hidden ones,
+ * sorted bytewise: the order rule folders are loaded in.
+ * \param[out] names  caller frees with vigie_strv_free(*names, *count)
+ * \return VIGIE_ENOENT or VIGIE_EIO naming dir, VIGIE_ENOMEM. */
+vigie_status vigie_xml_list_dir(const char *dir, char ***names, size_t *count, vigie_error *err);
+
 /* ---------------------------------------------------------- atomic files */
 
 /* An output file that appears whole or not at all: written to a temporary
