@@ -375,7 +375,7 @@ static size_t *apply_perm(void *items, size_t n, size_t elem, const size_t *perm
     vigie_free(copy);
     return NULL;
   }
-  memcpy(copy, items, n * elem);
+  if (n) memcpy(copy, items, n * elem); /* items is NULL when there are none */
   for (size_t i = 0; i < n; i++) {
     memcpy((char *)items + i * elem, (char *)copy + perm[i] * elem, elem);
     new_of_old[perm[i]] = i;
