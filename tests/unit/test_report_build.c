@@ -500,8 +500,8 @@ TEST(scale_100k_findings) {
     CHECK(r->scores.counts[RPT_SEV_HIGH] == 100000);
     rpt_report_free(r);
   }
-  CHECK(secs < 3.0); /* well under 1 s in a plain build; sanitizers are slower */
-  CHECK(ru.ru_maxrss / 1024 < 400);
+  /* Time and memory are printed above, never asserted: those targets live in
+   * bench/report.sh (a sanitizer build alone doubles both). */
   if (!getenv("VIGIE_KEEP_SCALE")) unlink(path);
 }
 
