@@ -98,8 +98,11 @@ vigie_status rpt_xml_check_model(const rpt_report *r, vigie_error *err) {
 bool rpt_xml_format_time(time_t t, char *buf, size_t len) {
   struct tm tm;
   if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) return false;
-  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return n > 0 && n < len;
+  /* Four-digit years always: strftime's %Y writes "252" for the year 252,
+   * which xs:dateTime refuses, so such a time would not read back. */
+  int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return n > 0 && (size_t)n < len;
 }
 
 static bool xc_digits(const char *s, int n, int *out) {
