@@ -388,3 +388,62 @@ vigie_status vigie_xml_list_dir(const char *dir, char ***out, size_t *count, vig
   *out = names, *count = n;
   return VIGIE_OK;
 }
+
+/* ------------------------------------------------------- rule loaders */
+
+vigie_status vigie_xml_load_file(const char *path, size_t max_bytes, const char *xsd_name,
+                                 vigie_xml_load_fn load, void *ctx, vigie_error *err) {
+  struct _xmlDoc *doc = NULL;
+  char *xsd = vigie_data_path(xsd_name, err);
+  if (xsd == NULL) return err != NULL ? err->status : VIGIE_ENOENT;
+  vigie_status status = vigie_xml_read_file(path, max_bytes, xsd, &doc, err);
+  if (status == VIGIE_OK) status = load(ctx, path, doc, err);
+  vigie_xml_doc_free(doc);
+  vigie_free(xsd);
+  return status;
+}
+
+vigie_status vigie_xml_load_memory(const char *data, size_t len, const char *name,
+                                   size_t max_bytes, const char *xsd_name, vigie_xml_load_fn load,
+                                   void *ctx, vigie_error *err) {
+  struct _xmlDoc *doc = NULL;
+  if (name == NULL) name = "(memory)";
+  if (len > max_bytes)
+    return vigie_fail(err, VIGIE_ETOOBIG, "%s: %zu bytes, over the cap of %zu bytes", name, len,
+                      max_bytes);
+  char *xsd = vigie_data_path(xsd_name, err);
+  if (xsd == NULL) return err != NULL ? err->status : VIGIE_ENOENT;
+  vigie_status status = vigie_xml_read_memory(data, len, name, xsd, &doc, err);
+  if (status == VIGIE_OK) status = load(ctx, name, doc, err);
+  vigie_xml_doc_free(doc);
+  vigie_free(xsd);
+  return status;
+}
+
+/* Every file is tried, so one broken file does not hide the others' rules;
+ * the first error is the one returned. */
+vigie_status vigie_xml_load_dir(const char *dir, size_t max_bytes, const char *xsd_name,
+                                vigie_xml_load_fn load, void *ctx, vigie_error *err) {
+  char **names = NULL;
+  size_t n = 0;
+  vigie_status status = vigie_xml_list_dir(dir, &names, &n, err);
+  if (status != VIGIE_OK) return status;
+  vigie_error first = {.status = VIGIE_OK};
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(dir) + strlen(names[i]) + 2;
+    char *path = vigie_malloc(len);
+    vigie_error e;
+    vigie_status st =
+        path == NULL ? vigie_fail(&e, VIGIE_ENOMEM, "%s: out of memory", dir) : VIGIE_OK;
+    if (path != NULL) snprintf(path, len, "%s/%s", dir, names[i]);
+    if (st == VIGIE_OK) st = vigie_xml_load_file(path, max_bytes, xsd_name, load, ctx, &e);
+    if (st != VIGIE_OK && first.status == VIGIE_OK) first = e;
+    vigie_free(path);
+  }
+  vigie_strv_free(names, n);
+  if (first.status != VIGIE_OK) {
+    if (err != NULL) *err = first;
+    return first.status;
+  }
+  return VIGIE_OK;
+}

@@ -536,63 +536,28 @@ static vigie_status rl_load_doc(ldapa_ruleset *rules, const char *name, struct _
 /* Rule files are small: a cap well under the reader's default. */
 #define RL_MAX_FILE (4u * 1024u * 1024u)
 
+static vigie_status rl_load_cb(void *ctx, const char *name, struct _xmlDoc *doc,
+                                   vigie_error *err) {
+  return rl_load_doc(ctx, name, doc, err);
+}
+
 vigie_status ldapa_rules_load_file(ldapa_ruleset *rules, const char *path, vigie_error *err) {
-  struct _xmlDoc *doc = NULL;
   if (rules == NULL || path == NULL)
     return vigie_fail(err, VIGIE_EINVAL, "ldapa_rules_load_file: no rule set or no path");
-  char *xsd = vigie_data_path("directory-rules.xsd", err);
-  if (xsd == NULL) return err != NULL ? err->status : VIGIE_ENOENT;
-  vigie_status status = vigie_xml_read_file(path, RL_MAX_FILE, xsd, &doc, err);
-  if (status == VIGIE_OK) status = rl_load_doc(rules, path, doc, err);
-  vigie_xml_doc_free(doc);
-  vigie_free(xsd);
-  return status;
+  return vigie_xml_load_file(path, RL_MAX_FILE, "directory-rules.xsd", rl_load_cb, rules, err);
 }
 
-vigie_status ldapa_rules_load_memory(ldapa_ruleset *rules, const char *data, size_t len,
-                                     const char *name, vigie_error *err) {
-  struct _xmlDoc *doc = NULL;
+vigie_status ldapa_rules_load_memory(ldapa_ruleset *rules, const char *data, size_t len, const char *name,
+                                     vigie_error *err) {
   if (rules == NULL || (data == NULL && len > 0))
     return vigie_fail(err, VIGIE_EINVAL, "ldapa_rules_load_memory: no rule set or no data");
-  if (name == NULL) name = "(memory)";
-  if (len > RL_MAX_FILE)
-    return vigie_fail(err, VIGIE_ETOOBIG, "%s: %zu bytes, over the cap of %u bytes", name, len,
-                      RL_MAX_FILE);
-  char *xsd = vigie_data_path("directory-rules.xsd", err);
-  if (xsd == NULL) return err != NULL ? err->status : VIGIE_ENOENT;
-  vigie_status status = vigie_xml_read_memory(data, len, name, xsd, &doc, err);
-  if (status == VIGIE_OK) status = rl_load_doc(rules, name, doc, err);
-  vigie_xml_doc_free(doc);
-  vigie_free(xsd);
-  return status;
+  return vigie_xml_load_memory(data, len, name, RL_MAX_FILE, "directory-rules.xsd", rl_load_cb, rules, err);
 }
 
-
-
-/* Every file is tried, so one broken file does not hide the others' rules;
- * the first error is the one returned. */
 vigie_status ldapa_rules_load_dir(ldapa_ruleset *rules, const char *dir, vigie_error *err) {
-  char **names = NULL;
-  size_t n = 0;
-  vigie_status status = vigie_xml_list_dir(dir, &names, &n, err);
-  if (status != VIGIE_OK) return status;
-  vigie_error first = {.status = VIGIE_OK};
-  for (size_t i = 0; i < n; i++) {
-    size_t len = strlen(dir) + strlen(names[i]) + 2;
-    char *path = vigie_malloc(len);
-    vigie_error e;
-    vigie_status st = path == NULL ? vigie_fail(&e, VIGIE_ENOMEM, "%s: out of memory", dir) : VIGIE_OK;
-    if (path != NULL) snprintf(path, len, "%s/%s", dir, names[i]);
-    if (st == VIGIE_OK) st = ldapa_rules_load_file(rules, path, &e);
-    if (st != VIGIE_OK && first.status == VIGIE_OK) first = e;
-    vigie_free(path);
-  }
-  vigie_strv_free(names, n);
-  if (first.status != VIGIE_OK) {
-    if (err != NULL) *err = first;
-    return first.status;
-  }
-  return VIGIE_OK;
+  if (rules == NULL || dir == NULL)
+    return vigie_fail(err, VIGIE_EINVAL, "ldapa_rules_load_dir: no rule set or no folder");
+  return vigie_xml_load_dir(dir, RL_MAX_FILE, "directory-rules.xsd", rl_load_cb, rules, err);
 }
 
 /* ------------------------------------------------------------ accessors */

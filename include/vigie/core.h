@@ -289,6 +289,25 @@ char *vigie_xml_text_dup(const struct _xmlNode *node, bool *nomem);
  * \return VIGIE_ENOENT or VIGIE_EIO naming dir, VIGIE_ENOMEM. */
 vigie_status vigie_xml_list_dir(const char *dir, char ***names, size_t *count, vigie_error *err);
 
+/* Loading a folder of rule files: each file read (at most max_bytes),
+ * validated against the XSD xsd_name of rules/ (vigie_data_path), and its
+ * document handed to load(ctx, name, doc, err), which reads it and must not
+ * keep doc. name is the path, or the name given for a buffer. */
+typedef vigie_status (*vigie_xml_load_fn)(void *ctx, const char *name, struct _xmlDoc *doc,
+                                          vigie_error *err);
+vigie_status vigie_xml_load_file(const char *path, size_t max_bytes, const char *xsd_name,
+                                 vigie_xml_load_fn load, void *ctx, vigie_error *err);
+/** The same on a buffer; name (NULL: "(memory)") is used in messages;
+ * \return VIGIE_ETOOBIG over max_bytes. */
+vigie_status vigie_xml_load_memory(const char *data, size_t len, const char *name,
+                                   size_t max_bytes, const char *xsd_name, vigie_xml_load_fn load,
+                                   void *ctx, vigie_error *err);
+/** Every *.xml file of dir in name order (vigie_xml_list_dir): each is
+ * tried, so one broken file does not hide the others; the first error is
+ * returned. */
+vigie_status vigie_xml_load_dir(const char *dir, size_t max_bytes, const char *xsd_name,
+                                vigie_xml_load_fn load, void *ctx, vigie_error *err);
+
 /* ---------------------------------------------------------- atomic files */
 
 /* An output file that appears whole or not at all: written to a temporary
